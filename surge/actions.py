@@ -1,0 +1,137 @@
+"""What an action is: its argument schema, the context it runs in and what it may return.
+
+Actions are registered by plugins through the ``surge_register_actions`` hook; the
+engine calls them, one step attempt at a time, and records what they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from surge.config import Config
+    from surge.store.records import Incident
+
+ArgType = Literal["string", "int", "float", "bool", "duration", "mapping", "list", "any"]
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument an action takes in its step's ``with``."""
+
+    type: ArgType = "string"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Returned by an action that is not finished yet: call it again later.
+
+    The engine stores ``state`` and the due time, so a wait survives a restart. The action
+    is called again with ``ActionContext.resume`` set to ``state`` when ``until`` is due,
+    or earlier when the incident's status changes and ``wake_on_status`` is set.
+    """
+
+    until: datetime
+    state: Mapping[str, Any] = field(default_factory=dict)
+    wake_on_status: bool = False
+    message: str = ""
+
+
+class ActionError(Exception):
+    """An action failed. ``retryable`` says whether another attempt may succeed."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+ActionResult = Mapping[str, Any] | Defer | None
+
+
+@dataclass
+class ActionContext:
+    """Everything one call of an action may use. Built fresh for every attempt."""
+
+    incident: Incident
+    step_id: str
+    attempt: int
+    idempotency_key: str
+    args: Mapping[str, Any]
+    config: Config
+    http: aiohttp.ClientSession
+    now: datetime
+    resume: Mapping[str, Any] | None = None
+    note: Callable[[str, Mapping[str, Any] | None], Awaitable[None]] = field(
+        default=lambda message, data=None: _no_note()
+    )
+    set_status: Callable[[str, str], Awaitable[None]] = field(
+        default=lambda status, reason: _no_note()
+    )
+
+
+async def _no_note() -> None:
+    return None
+
+
+ActionCallable = Callable[[ActionContext], Awaitable[ActionResult]]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """An action type: its name, arguments and how it behaves when re-run.
+
+    ``idempotent``: running it twice has the effect of running it once (a timeline note).
+    ``uses_idempotency_key``: the far side de-duplicates on ``ActionContext.idempotency_key``
+    (a webhook receiver that honours ``Idempotency-Key``). Either makes it safe for the
+    engine to run an attempt again after a crash; otherwise the attempt is marked
+    ``unknown`` and the step's ``on_failure`` decides.
+    """
+
+    name: str
+    run: ActionCallable
+    args: Mapping[str, Arg] = field(default_factory=dict)
+    description: str = ""
+    idempotent: bool = False
+    uses_idempotency_key: bool = False
+    allow_extra_args: bool = False
+
+    @property
+    def safe_to_rerun(self) -> bool:
+        return self.idempotent or self.uses_idempotency_key
+
+
+class ActionRegistry:
+    """The action types known to one engine, filled by the plugin manager."""
+
+    def __init__(self) -> None:
+        self._actions: dict[str, ActionSpec] = {}
+        self._owners: dict[str, str] = {}
+
+    def add(self, spec: ActionSpec, owner: str) -> None:
+        if spec.name in self._actions:
+            raise ValueError(
+                f"action {spec.name!r} from {owner} is already registered by "
+                f"{self._owners[spec.name]}"
+            )
+        self._actions[spec.name] = spec
+        self._owners[spec.name] = owner
+
+    def get(self, name: str) -> ActionSpec | None:
+        return self._actions.get(name)
+
+    def owner(self, name: str) -> str:
+        return self._owners[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._actions)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._actions

@@ -1,0 +1,242 @@
+"""``config/surge.yaml``: where surge keeps its data, listens, and finds what it runs.
+
+Found through ``--config PATH``, then ``$SURGE_CONFIG``, then ``config/surge.yaml`` in the
+working directory; with none of them, the defaults below run everything on a SQLite file
+under ``var/``. Relative paths are relative to the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from surge.durations import parse_duration
+from surge.yamlcheck import Checker
+from surge.yamlpos import YamlProblem, YNode, load
+
+ROLES = ("viewer", "responder", "comms", "admin", "alert-source")
+DEFAULT_CONFIG = Path("config/surge.yaml")
+# Sections later parts of surge read; accepted here so one config serves every release.
+RESERVED_SECTIONS = ("prometheus", "components", "channels", "pagers", "scripts", "rota")
+
+
+class ConfigError(Exception):
+    """The config could not be loaded; ``problems`` has every ``file:line:col`` reason."""
+
+    def __init__(self, problems: list[YamlProblem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class TokenEntry:
+    name: str
+    role: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    lease: float = 15.0  # a running step's claim lasts this long without a heartbeat
+    poll_interval: float = 0.25  # how often the store is asked for due work
+    max_concurrency: int = 200  # step attempts running at once in one process
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    url: str
+    secret: str | None = None
+    timeout: float = 10.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CommandTarget:
+    argv: tuple[str, ...]
+    env: tuple[str, ...] = ()  # names passed through from surge's environment
+    timeout: float = 60.0
+    cwd: str | None = None
+
+
+@dataclass
+class Config:
+    store: str = "sqlite:///var/surge.db"
+    listen: str = "127.0.0.1:8080"
+    public_url: str = "http://127.0.0.1:8080"
+    playbooks: Path = Path("playbooks")
+    tokens: tuple[TokenEntry, ...] = ()
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    webhooks: dict[str, WebhookTarget] = field(default_factory=dict)
+    commands: dict[str, CommandTarget] = field(default_factory=dict)
+    reserved: dict[str, Any] = field(default_factory=dict)
+    source: Path | None = None
+
+    def secrets(self) -> list[str]:
+        """Every secret value in the config, so logs and timelines can redact them."""
+        return [target.secret for target in self.webhooks.values() if target.secret]
+
+
+def find_config_path(explicit: str | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get("SURGE_CONFIG")
+    if from_env:
+        return Path(from_env)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def load_config(explicit: str | None = None) -> Config:
+    path = find_config_path(explicit)
+    if path is None:
+        return Config()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError([_problem(path, f"cannot read the config: {error.strerror}")]) from None
+    return parse_config(data, str(path))
+
+
+def parse_config(text: str | bytes, file: str) -> Config:
+    tree, problems = load(text, file)
+    if tree is None:
+        raise ConfigError(problems)
+    checker = Checker()
+    config = _read(tree, checker, file)
+    if checker.problems:
+        raise ConfigError(checker.problems)
+    return config
+
+
+def _read(tree: YNode, check: Checker, file: str) -> Config:
+    allowed = ("store", "listen", "public_url", "playbooks", "auth", "engine", "webhooks",
+               "commands", *RESERVED_SECTIONS)
+    fields = check.keys(tree, "the config", allowed)
+    config = Config(source=Path(file))
+    if fields is None:
+        return config
+    for key in ("store", "listen", "public_url"):
+        if key in fields and (value := check.string(fields[key], key)) is not None:
+            setattr(config, key, value)
+    if "store" in fields and not config.store.startswith(("sqlite://", "postgresql://")):
+        check.error(fields["store"].pos, "store must be sqlite:///PATH or postgresql://…")
+    if "playbooks" in fields and (folder := check.string(fields["playbooks"], "playbooks")):
+        config.playbooks = Path(folder)
+    if "auth" in fields:
+        config.tokens = _tokens(fields["auth"], check)
+    if "engine" in fields:
+        config.engine = _engine(fields["engine"], check)
+    if "webhooks" in fields:
+        config.webhooks = _webhooks(fields["webhooks"], check)
+    if "commands" in fields:
+        config.commands = _commands(fields["commands"], check)
+    config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
+    return config
+
+
+def _tokens(node: YNode, check: Checker) -> tuple[TokenEntry, ...]:
+    auth = check.keys(node, "auth", ("tokens",))
+    if not auth or "tokens" not in auth:
+        return ()
+    entries = check.sequence(auth["tokens"], "auth.tokens") or []
+    tokens = []
+    for entry in entries:
+        fields = check.keys(entry, "a token", ("name", "role", "sha256"), ("name", "role", "sha256"))
+        if not fields or len(fields) < 3:
+            continue
+        name = check.string(fields["name"], "token name")
+        role = check.choice(fields["role"], "token role", ROLES)
+        digest = check.string(fields["sha256"], "token sha256")
+        if digest is not None and (len(digest) != 64 or not _is_hex(digest)):
+            check.error(fields["sha256"].pos, "sha256 must be 64 hex digits (see `surge token create`)")
+            continue
+        if name and role and digest:
+            tokens.append(TokenEntry(name, role, digest.lower()))
+    return tuple(tokens)
+
+
+def _engine(node: YNode, check: Checker) -> EngineSettings:
+    fields = check.keys(node, "engine", ("lease", "poll_interval", "max_concurrency"))
+    if not fields:
+        return EngineSettings()
+    defaults = EngineSettings()
+    lease = check.duration(fields["lease"], "engine.lease") if "lease" in fields else None
+    poll = (check.duration(fields["poll_interval"], "engine.poll_interval")
+            if "poll_interval" in fields else None)
+    concurrency = (check.integer(fields["max_concurrency"], "engine.max_concurrency", minimum=1)
+                   if "max_concurrency" in fields else None)
+    return EngineSettings(
+        lease=lease or defaults.lease,
+        poll_interval=poll or defaults.poll_interval,
+        max_concurrency=concurrency or defaults.max_concurrency,
+    )
+
+
+def _webhooks(node: YNode, check: Checker) -> dict[str, WebhookTarget]:
+    targets: dict[str, WebhookTarget] = {}
+    for name, child in (check.mapping(node, "webhooks") or {}).items():
+        what = f"webhooks.{name}"
+        fields = check.keys(child, what, ("url", "secret", "secret_env", "timeout", "headers"), ("url",))
+        if not fields or "url" not in fields:
+            continue
+        url = check.string(fields["url"], f"{what}.url")
+        secret = _secret(fields, check, what)
+        timeout = check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 10.0
+        headers = check.string_map(fields["headers"], f"{what}.headers") if "headers" in fields else {}
+        if url and not url.startswith(("http://", "https://")):
+            check.error(fields["url"].pos, f"{what}.url must start with http:// or https://")
+        if url:
+            targets[name] = WebhookTarget(url, secret, timeout or 10.0, headers)
+    return targets
+
+
+def _secret(fields: dict[str, YNode], check: Checker, what: str) -> str | None:
+    if "secret" in fields:
+        return check.string(fields["secret"], f"{what}.secret")
+    if "secret_env" not in fields:
+        return None
+    variable = check.string(fields["secret_env"], f"{what}.secret_env")
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if not value:
+        check.error(fields["secret_env"].pos, f"{what}.secret_env: ${variable} is not set")
+    return value
+
+
+def _commands(node: YNode, check: Checker) -> dict[str, CommandTarget]:
+    commands: dict[str, CommandTarget] = {}
+    for name, child in (check.mapping(node, "commands") or {}).items():
+        what = f"commands.{name}"
+        fields = check.keys(child, what, ("argv", "env", "timeout", "cwd"), ("argv",))
+        if not fields or "argv" not in fields:
+            continue
+        argv = check.strings(fields["argv"], f"{what}.argv")
+        if not argv:
+            check.error(fields["argv"].pos, f"{what}.argv must name the program to run")
+            continue
+        env = check.strings(fields["env"], f"{what}.env") if "env" in fields else []
+        timeout = check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 60.0
+        cwd = check.string(fields["cwd"], f"{what}.cwd") if "cwd" in fields else None
+        commands[name] = CommandTarget(tuple(argv), tuple(env), timeout or 60.0, cwd)
+    return commands
+
+
+def _is_hex(text: str) -> bool:
+    return all(char in "0123456789abcdefABCDEF" for char in text)
+
+
+def _problem(path: Path, message: str) -> YamlProblem:
+    from surge.yamlpos import Pos
+
+    return YamlProblem(Pos(str(path), 1, 1), message)
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def duration_or(value: Any, default: float) -> float:
+    return parse_duration(value) if value is not None else default

@@ -1,0 +1,113 @@
+"""The playbook as the engine uses it, after parsing and validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from surge.yamlpos import Pos
+
+ParamType = Literal["string", "int", "float", "bool", "duration", "enum", "list"]
+FailurePolicy = Literal["abort", "continue", "fallback"]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ParamType
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    item_type: ParamType = "string"  # for lists
+    description: str = ""
+    pos: Pos | None = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    attempts: int = 1  # total attempts, the first one included
+    backoff: float = 1.0  # seconds before the second attempt; doubles each time
+    max_backoff: float = 300.0
+
+
+@dataclass(frozen=True)
+class OnFailure:
+    policy: FailurePolicy = "abort"
+    fallback: str | None = None  # step id, when policy is "fallback"
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    action: str
+    with_: dict[str, Any] = field(default_factory=dict)
+    when: str | None = None
+    timeout: float | None = None
+    retry: Retry = field(default_factory=Retry)
+    on_failure: OnFailure = field(default_factory=OnFailure)
+    pos: Pos | None = None
+
+
+@dataclass(frozen=True)
+class ManualTrigger:
+    roles: tuple[str, ...] = ("responder",)
+    pos: Pos | None = None
+
+
+@dataclass(frozen=True)
+class AlertTrigger:
+    match: dict[str, str] = field(default_factory=dict)
+    match_re: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    pos: Pos | None = None
+
+
+@dataclass(frozen=True)
+class MetricTrigger:
+    query: str
+    for_: float = 0.0
+    clear: str | None = None
+    clear_for: float = 0.0
+    on_clear: Literal["resolve", "mitigate", "note"] = "resolve"
+    params: dict[str, str] = field(default_factory=dict)
+    pos: Pos | None = None
+
+
+Trigger = ManualTrigger | AlertTrigger | MetricTrigger
+
+
+@dataclass(frozen=True)
+class Playbook:
+    id: str
+    title: str
+    kind: str = "generic"
+    severity: str = "warning"
+    description: str = ""
+    params: dict[str, Param] = field(default_factory=dict)
+    triggers: tuple[Trigger, ...] = ()
+    group_by: tuple[str, ...] = ()
+    cooldown: float = 0.0
+    steps: tuple[Step, ...] = ()
+    on_resolve: tuple[Step, ...] = ()
+    source: str = ""  # file it came from
+    content_hash: str = ""  # sha256 of the file's bytes, recorded on each incident
+
+    def step(self, phase: str, index: int) -> Step:
+        return (self.steps if phase == "steps" else self.on_resolve)[index]
+
+    def step_index(self, step_id: str) -> int:
+        for index, step in enumerate(self.steps):
+            if step.id == step_id:
+                return index
+        raise KeyError(step_id)
+
+    def manual_roles(self) -> tuple[str, ...]:
+        roles: list[str] = []
+        for trigger in self.triggers:
+            if isinstance(trigger, ManualTrigger):
+                roles.extend(trigger.roles)
+        return tuple(roles)
+
+SEVERITIES = ("info", "warning", "major", "critical")

@@ -1,0 +1,127 @@
+"""The records surge keeps: incidents, their timelines and every step attempt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class IncidentStatus(StrEnum):
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (IncidentStatus.RESOLVED, IncidentStatus.CANCELLED)
+
+    @property
+    def rank(self) -> int:
+        """Order along the lifecycle; a wait ``until: acknowledged`` is met by any later status."""
+        return _RANK[self]
+
+
+_RANK = {
+    IncidentStatus.TRIGGERED: 0,
+    IncidentStatus.ACKNOWLEDGED: 1,
+    IncidentStatus.MITIGATED: 2,
+    IncidentStatus.RESOLVED: 3,
+    IncidentStatus.CANCELLED: 3,
+}
+
+
+class Phase(StrEnum):
+    """Which list of a playbook a step run belongs to."""
+
+    STEPS = "steps"
+    ON_RESOLVE = "on_resolve"
+
+
+class RunStatus(StrEnum):
+    PENDING = "pending"  # due at due_at, not yet claimed
+    RUNNING = "running"  # claimed by an engine, action in progress
+    WAITING = "waiting"  # the action deferred itself until due_at
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # ``when`` was false, or the incident closed first
+    UNKNOWN = "unknown"  # was running when its engine died and is not safe to re-run
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL
+
+
+_FINAL = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.UNKNOWN}
+
+
+@dataclass
+class Incident:
+    id: str
+    playbook_id: str
+    title: str
+    severity: str
+    status: IncidentStatus
+    trigger: str  # manual, alert, metric, api, playbook
+    triggered_by: str
+    params: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    group_key: str = ""
+    context: dict[str, Any] = field(default_factory=dict)  # alert labels, annotations
+    playbook_hash: str = ""
+    resolved_at: datetime | None = None
+
+
+@dataclass
+class TimelineEntry:
+    incident_id: str
+    at: datetime
+    actor: str  # who or what: "engine", "alice", "cli", "plugin:slack"
+    kind: str  # status, step.started, step.finished, note, error, ...
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
+
+
+@dataclass
+class StepRun:
+    """One attempt of one step. Retries are new rows with ``attempt`` + 1."""
+
+    id: int
+    incident_id: str
+    phase: Phase
+    step_index: int
+    step_id: str
+    action: str
+    attempt: int
+    status: RunStatus
+    due_at: datetime
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    args: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    resume: dict[str, Any] | None = None  # state kept by a deferred action
+    wake_on_status: bool = False
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.incident_id}:{self.phase.value}:{self.step_id}:{self.attempt}"
+
+
+@dataclass
+class NewRun:
+    """A step run the engine wants scheduled."""
+
+    phase: Phase
+    step_index: int
+    step_id: str
+    action: str
+    attempt: int
+    due_at: datetime
