@@ -51,7 +51,7 @@ class PluginManager:
         from surge.plugin.builtin import BUILTINS
 
         for module in BUILTINS:
-            self._register(module, builtin=True)
+            self._register(module, builtin=True, name="builtin." + module.__name__.rsplit(".", 1)[1])
         for plugin in extra:
             self._register(plugin, builtin=False)
         self._pm.check_pending()

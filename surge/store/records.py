@@ -60,7 +60,7 @@ _FINAL = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.UN
 
 @dataclass
 class Incident:
-    id: str
+    id: int
     playbook_id: str
     title: str
     severity: str
@@ -78,7 +78,7 @@ class Incident:
 
 @dataclass
 class TimelineEntry:
-    incident_id: str
+    incident_id: int
     at: datetime
     actor: str  # who or what: "engine", "alice", "cli", "plugin:slack"
     kind: str  # status, step.started, step.finished, note, error, ...
@@ -92,7 +92,7 @@ class StepRun:
     """One attempt of one step. Retries are new rows with ``attempt`` + 1."""
 
     id: int
-    incident_id: str
+    incident_id: int
     phase: Phase
     step_index: int
     step_id: str
@@ -109,6 +109,8 @@ class StepRun:
     error: str | None = None
     resume: dict[str, Any] | None = None  # state kept by a deferred action
     wake_on_status: bool = False
+    # set by a claim, never stored: the attempt was running when its engine stopped
+    orphaned: bool = False
 
     @property
     def idempotency_key(self) -> str:
@@ -125,3 +127,21 @@ class NewRun:
     action: str
     attempt: int
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    name: str
+    role: str
+    sha256: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EngineRecord:
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    seen_at: datetime

@@ -1,0 +1,5 @@
+import sys
+
+from surge.cli import main
+
+sys.exit(main())

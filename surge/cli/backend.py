@@ -1,0 +1,174 @@
+"""Where the CLI's commands go: a running server over HTTP, or the store directly.
+
+``--server URL`` (or ``$SURGE_SERVER``) with ``--token`` (or ``$SURGE_TOKEN``) talks to a
+server; otherwise the CLI opens the store named in the config itself. Both return the
+same JSON shapes (``surge.serialize``), so the rest of the CLI does not care which.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from surge import serialize
+from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
+from surge.playbook.params import ParamError
+from surge.runtime import Runtime
+from surge.store.records import IncidentStatus
+
+Json = dict[str, Any]
+
+
+class CliError(Exception):
+    """Something the user should read; ``code`` is the exit code (1 failure, 2 usage)."""
+
+    def __init__(self, message: str, code: int = 1, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details or []
+
+
+class Backend(ABC):
+    where: str
+
+    @abstractmethod
+    async def playbooks(self) -> Json: ...
+
+    @abstractmethod
+    async def trigger(self, playbook: str, params: dict[str, Any]) -> Json: ...
+
+    @abstractmethod
+    async def incidents(self, statuses: list[str], playbook: str | None, limit: int) -> list[Json]: ...
+
+    @abstractmethod
+    async def incident(self, incident_id: int) -> Json:
+        """The incident with its ``steps`` and ``timeline``."""
+
+    @abstractmethod
+    async def change_status(self, incident_id: int, action: str, note: str) -> Json: ...
+
+    async def engine_seen(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+_STATUS_OF = {"ack": IncidentStatus.ACKNOWLEDGED, "mitigate": IncidentStatus.MITIGATED,
+              "resolve": IncidentStatus.RESOLVED, "cancel": IncidentStatus.CANCELLED}
+
+
+class LocalBackend(Backend):
+    def __init__(self, runtime: Runtime, actor: str) -> None:
+        self.runtime = runtime
+        self.actor = actor
+        self.where = f"store {runtime.config.store}"
+
+    async def playbooks(self) -> Json:
+        return {"playbooks": [serialize.playbook(item) for item in self.runtime.playbooks.all()],
+                "problems": [str(problem) for problem in self.runtime.problems]}
+
+    async def trigger(self, playbook: str, params: dict[str, Any]) -> Json:
+        try:
+            incident = await self.runtime.engine.trigger(playbook, params, actor=self.actor,
+                                                         source="cli")
+        except UnknownPlaybook:
+            known = ", ".join(item.id for item in self.runtime.playbooks.all()) or "none loaded"
+            raise CliError(f"no playbook {playbook!r} (known: {known})", 2) from None
+        except ParamError as error:
+            raise CliError(f"invalid params for {playbook}", 2, error.problems) from None
+        return serialize.incident(incident)
+
+    async def incidents(self, statuses: list[str], playbook: str | None, limit: int) -> list[Json]:
+        records = await self.runtime.store.list_incidents(
+            statuses=[IncidentStatus(status) for status in statuses], playbook_id=playbook,
+            limit=limit)
+        return [serialize.incident(record) for record in records]
+
+    async def incident(self, incident_id: int) -> Json:
+        store = self.runtime.store
+        record = await store.get_incident(incident_id)
+        if record is None:
+            raise CliError(f"no incident {incident_id}")
+        body = serialize.incident(record)
+        body["steps"] = [serialize.run(run) for run in await store.runs(incident_id)]
+        body["timeline"] = [serialize.entry(entry) for entry in await store.timeline(incident_id)]
+        return body
+
+    async def change_status(self, incident_id: int, action: str, note: str) -> Json:
+        try:
+            record = await self.runtime.engine.change_status(
+                incident_id, _STATUS_OF[action], self.actor, note)
+        except UnknownIncident:
+            raise CliError(f"no incident {incident_id}") from None
+        except TransitionError as error:
+            raise CliError(str(error)) from None
+        return serialize.incident(record)
+
+    async def engine_seen(self) -> bool:
+        lease = self.runtime.config.engine.lease
+        since = self.runtime.engine.clock() - timedelta(seconds=max(3 * lease, 10))
+        return bool(await self.runtime.store.engines(since))
+
+    async def close(self) -> None:
+        await self.runtime.close()
+
+
+class HttpBackend(Backend):
+    def __init__(self, url: str, token: str | None) -> None:
+        self.url = url.rstrip("/")
+        self.where = f"server {self.url}"
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.session = aiohttp.ClientSession(headers=headers,
+                                             timeout=aiohttp.ClientTimeout(total=30))
+
+    async def _call(self, method: str, path: str, body: Json | None = None,
+                    params: list[tuple[str, str]] | None = None) -> Any:
+        try:
+            async with self.session.request(method, self.url + path, json=body,
+                                            params=params) as response:
+                try:
+                    data = await response.json(content_type=None)
+                except ValueError:
+                    data = {"error": (await response.text())[:200]}
+        except aiohttp.ClientError as error:
+            raise CliError(f"cannot reach the surge server at {self.url}: {error}; is `surge "
+                           "serve` running, and is --server right?") from None
+        if response.status >= 400:
+            message = data.get("error", f"HTTP {response.status}") if isinstance(data, dict) else str(data)
+            code = 2 if response.status in (400, 404) and "problems" in data else 1
+            if response.status == 401:
+                message += " (pass --token or set SURGE_TOKEN; see `surge token create`)"
+            raise CliError(message, code, list(data.get("problems", [])))
+        return data
+
+    async def playbooks(self) -> Json:
+        data: Json = await self._call("GET", "/api/v1/playbooks")
+        return data
+
+    async def trigger(self, playbook: str, params: dict[str, Any]) -> Json:
+        data: Json = await self._call("POST", f"/api/v1/playbooks/{playbook}/trigger",
+                                      {"params": params})
+        return data
+
+    async def incidents(self, statuses: list[str], playbook: str | None, limit: int) -> list[Json]:
+        query = [("status", status) for status in statuses] + [("limit", str(limit))]
+        if playbook:
+            query.append(("playbook", playbook))
+        data = await self._call("GET", "/api/v1/incidents", params=query)
+        return list(data["incidents"])
+
+    async def incident(self, incident_id: int) -> Json:
+        data: Json = await self._call("GET", f"/api/v1/incidents/{incident_id}")
+        return data
+
+    async def change_status(self, incident_id: int, action: str, note: str) -> Json:
+        data: Json = await self._call("POST", f"/api/v1/incidents/{incident_id}/{action}",
+                                      {"note": note})
+        return data
+
+    async def close(self) -> None:
+        await self.session.close()

@@ -1,0 +1,286 @@
+"""What each ``surge`` subcommand does."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from surge.cli import render
+from surge.cli.backend import Backend, CliError, HttpBackend, LocalBackend
+from surge.cli.render import err, out
+from surge.config import Config, ConfigError, find_config_path, load_config, parse_config, parse_listen
+from surge.runtime import build_runtime
+
+OPEN = ("triggered", "acknowledged", "mitigated")
+_OPEN_RUN = ("pending", "running", "waiting")
+
+
+async def dispatch(args: argparse.Namespace) -> int:
+    handlers: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
+        "validate": validate, "list": list_playbooks, "trigger": trigger,
+        "incidents": incidents, "show": show, "ack": change_status, "mitigate": change_status,
+        "resolve": change_status, "cancel": change_status, "plugins": plugins, "token": token,
+    }
+    return await handlers[args.command](args)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+async def _backend(args: argparse.Namespace) -> Backend:
+    server = args.server or os.environ.get("SURGE_SERVER")
+    if server:
+        return HttpBackend(server, args.token or os.environ.get("SURGE_TOKEN"))
+    runtime = build_runtime(load_config(args.config))
+    await runtime.open()
+    return LocalBackend(runtime, _actor())
+
+
+async def _with_backend(args: argparse.Namespace,
+                        work: Callable[[Backend], Awaitable[int]]) -> int:
+    backend = await _backend(args)
+    try:
+        return await work(backend)
+    finally:
+        await backend.close()
+
+
+# -- serve --
+
+
+def serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from surge.web.app import app_for
+
+    config = load_config(args.config)
+    host, port = parse_listen(args.listen or config.listen)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = build_runtime(config)
+    out.print(f"surge: {len(runtime.playbooks)} playbooks from {config.playbooks}/, "
+              f"store {config.store}", markup=False)
+    for problem in runtime.problems:
+        err.print(f"  skipped: {problem}", style="yellow", markup=False)
+    if not config.tokens:
+        out.print("  API tokens: create one with `surge token create --role admin`", markup=False)
+    out.print(f"  listening on http://{host}:{port}/  (health: /healthz, metrics: /metrics)",
+              markup=False)
+    web.run_app(app_for(runtime), host=host, port=port, print=None,
+                access_log_format='%a "%r" %s %b %Tfs')
+    return 0
+
+
+# -- validate --
+
+
+async def validate(args: argparse.Namespace) -> int:
+    from surge.playbook.library import validate_path
+
+    config_path = find_config_path(args.config)
+    paths = [Path(path) for path in args.paths]
+    problems: list[str] = []
+    checked: list[str] = []
+    config = Config()
+    if config_path is not None and (not paths or config_path in paths):
+        config, found = _check_config(config_path)
+        problems.extend(found)
+        checked.append(str(config_path))
+    targets = [path for path in paths if path != config_path] if paths else [config.playbooks]
+    runtime = build_runtime(config)
+    for target in targets:
+        found = validate_path(target, runtime.actions, runtime.templates)
+        problems.extend(str(problem) for problem in found)
+        checked.append(str(target))
+    if args.json:
+        render.print_json({"checked": checked, "problems": problems, "ok": not problems})
+    else:
+        for problem in problems:
+            out.print(problem, markup=False)
+        verdict = f"{len(problems)} problem(s)" if problems else "no problems"
+        (err if problems else out).print(f"checked {', '.join(checked)}: {verdict}", markup=False)
+    return 1 if problems else 0
+
+
+def _check_config(path: Path) -> tuple[Config, list[str]]:
+    try:
+        return parse_config(path.read_bytes(), str(path)), []
+    except ConfigError as error:
+        return Config(), [str(problem) for problem in error.problems]
+    except OSError as error:
+        return Config(), [f"{path}:1:1: cannot read the config: {error.strerror}"]
+
+
+# -- playbooks and incidents --
+
+
+async def list_playbooks(args: argparse.Namespace) -> int:
+    async def work(backend: Backend) -> int:
+        data = await backend.playbooks()
+        if args.json:
+            render.print_json(data)
+            return 0
+        result = render.table("ID", "TITLE", "KIND", "SEVERITY", "PARAMS", "TRIGGERS")
+        for item in data["playbooks"]:
+            params = ", ".join(f"{name}{'*' if spec['required'] else ''}"
+                               for name, spec in item["params"].items())
+            triggers = ", ".join(next(iter(trigger)) for trigger in item["triggers"]) or "manual"
+            result.add_row(item["id"], item["title"], item["kind"], item["severity"], params,
+                           triggers)
+        out.print(result)
+        for problem in data["problems"]:
+            err.print(f"not loaded: {problem}", style="yellow", markup=False)
+        return 0
+
+    return await _with_backend(args, work)
+
+
+def _params(pairs: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"--param takes KEY=VALUE, got {pair!r}", 2)
+        params[key.strip()] = value
+    return params
+
+
+async def trigger(args: argparse.Namespace) -> int:
+    params = _params(args.param)
+
+    async def work(backend: Backend) -> int:
+        incident = await backend.trigger(args.playbook, params)
+        if args.json and not args.wait:
+            render.print_json(incident)
+            return 0
+        if not args.json:
+            out.print(f"incident {incident['id']} opened: {incident['title']} "
+                      f"({backend.where})", markup=False)
+        if not await backend.engine_seen():
+            err.print("no surge server is running on this store: the steps will run once "
+                      "`surge serve` starts", style="yellow")
+        if not args.wait:
+            out.print(f"follow it with: surge show {incident['id']} --follow", markup=False)
+            return 0
+        final = await _follow(backend, incident["id"], args.timeout, quiet=args.json)
+        if args.json:
+            render.print_json(final)
+        return 0
+
+    return await _with_backend(args, work)
+
+
+async def _follow(backend: Backend, incident_id: int, timeout: float | None, *,
+                  quiet: bool = False, until_idle: bool = True) -> dict[str, Any]:
+    """Print timeline entries as they come until no step is left to run (or forever)."""
+    seen = 0
+    deadline = time.monotonic() + timeout if timeout else None
+    while True:
+        data = await backend.incident(incident_id)
+        for entry in data["timeline"]:
+            if entry["id"] > seen:
+                seen = entry["id"]
+                if not quiet:
+                    out.print(render.timeline_line(entry))
+        idle = not any(run["status"] in _OPEN_RUN for run in data["steps"])
+        if until_idle and idle:
+            if not quiet:
+                out.print(f"incident {incident_id} is {data['status']}; no step left to run",
+                          markup=False)
+            return data
+        if deadline is not None and time.monotonic() > deadline:
+            if not quiet:
+                out.print(f"stopped following after {timeout:g}s; incident {incident_id} is "
+                          f"{data['status']}", markup=False)
+            return data
+        await asyncio.sleep(0.3)
+
+
+async def incidents(args: argparse.Namespace) -> int:
+    statuses = list(args.status) + (list(OPEN) if args.open else [])
+
+    async def work(backend: Backend) -> int:
+        found = await backend.incidents(statuses, args.playbook, args.limit)
+        if args.json:
+            render.print_json(found)
+        elif not found:
+            out.print("no incidents" + (" matching" if statuses or args.playbook else ""))
+        else:
+            out.print(render.incidents_table(found))
+        return 0
+
+    return await _with_backend(args, work)
+
+
+async def show(args: argparse.Namespace) -> int:
+    async def work(backend: Backend) -> int:
+        data = await backend.incident(args.id)
+        if args.json:
+            render.print_json(data)
+            return 0
+        out.print(f"incident {data['id']}: {data['title']}", style="bold", markup=False)
+        out.print(render.status(data["status"]), f" severity {data['severity']}, playbook "
+                  f"{data['playbook']}, {data['trigger']} by {data['triggered_by']} at "
+                  f"{render.when(data['created_at'])}", markup=False)
+        if data["params"]:
+            out.print("params: " + json.dumps(data["params"], ensure_ascii=False), markup=False)
+        out.print(render.steps_table(data["steps"]))
+        out.print("\n[bold]Timeline[/bold]")
+        if args.follow:
+            await _follow(backend, args.id, None, until_idle=False)
+        for entry in data["timeline"]:
+            out.print(render.timeline_line(entry))
+        return 0
+
+    return await _with_backend(args, work)
+
+
+async def change_status(args: argparse.Namespace) -> int:
+    async def work(backend: Backend) -> int:
+        incident = await backend.change_status(args.id, args.command, args.note)
+        if args.json:
+            render.print_json(incident)
+        else:
+            out.print(f"incident {incident['id']} is now ", render.status(incident["status"]))
+        return 0
+
+    return await _with_backend(args, work)
+
+
+# -- plugins and tokens --
+
+
+async def plugins(args: argparse.Namespace) -> int:
+    runtime = build_runtime(load_config(args.config))
+    rows = []
+    for info in runtime.plugins.plugins():
+        actions = [name for name in runtime.actions.names() if runtime.actions.owner(name) == info.name]
+        rows.append({"name": info.name, "version": info.version, "builtin": info.builtin,
+                     "hooks": list(info.hooks), "actions": actions})
+    if args.json:
+        render.print_json(rows)
+        return 0
+    result = render.table("PLUGIN", "VERSION", "KIND", "HOOKS", "ACTIONS")
+    for row in rows:
+        result.add_row(row["name"], row["version"], "built-in" if row["builtin"] else "plugin",
+                       ", ".join(row["hooks"]), ", ".join(row["actions"]))
+    out.print(result)
+    return 0
+
+
+async def token(args: argparse.Namespace) -> int:
+    from surge.cli.tokens import create, list_tokens, revoke
+
+    handler = {"create": create, "list": list_tokens, "revoke": revoke}[args.token_command]
+    return await handler(args)

@@ -1,0 +1,5 @@
+"""surge's own plugins, registered exactly like third-party ones."""
+
+from surge.plugin.builtin import command, log, set_status, wait, webhook
+
+BUILTINS = (log, wait, set_status, webhook, command)

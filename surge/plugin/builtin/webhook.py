@@ -1,0 +1,92 @@
+"""``webhook``: POST JSON to a URL, signed, with the step's idempotency key.
+
+Receivers verify ``X-Surge-Signature: sha256=HEX`` where HEX is the HMAC-SHA256, keyed
+with the target's secret, of ``TIMESTAMP.BODY`` (``X-Surge-Timestamp`` and the raw body),
+and de-duplicate on ``Idempotency-Key``: a step re-run after a crash sends the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import aiohttp
+
+from surge.actions import ActionContext, ActionError, ActionResult, ActionSpec, Arg
+from surge.plugin import hookimpl
+
+_RETRYABLE = {408, 425, 429}
+_KEEP = 2000  # characters of the response kept on the timeline
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def _target(ctx: ActionContext) -> tuple[str, str | None, float, dict[str, str]]:
+    name = ctx.args.get("target")
+    if name is None:
+        if not ctx.args.get("url"):
+            raise ActionError("webhook needs `target: NAME` (from config) or `url:`", retryable=False)
+        return str(ctx.args["url"]), None, 10.0, {}
+    target = ctx.config.webhooks.get(str(name))
+    if target is None:
+        known = ", ".join(sorted(ctx.config.webhooks)) or "none configured"
+        raise ActionError(f"no webhook target {name!r} in config (known: {known})", retryable=False)
+    return target.url, target.secret, target.timeout, dict(target.headers)
+
+
+async def _webhook(ctx: ActionContext) -> ActionResult:
+    url, secret, timeout, headers = _target(ctx)
+    body = json.dumps(_body(ctx), ensure_ascii=False, default=str).encode()
+    timestamp = str(int(time.time()))
+    headers.update({str(key): str(value) for key, value in (ctx.args.get("headers") or {}).items()})
+    headers.update({"Content-Type": "application/json", "Idempotency-Key": ctx.idempotency_key,
+                    "X-Surge-Timestamp": timestamp})
+    if secret:
+        headers["X-Surge-Signature"] = sign(secret, timestamp, body)
+    try:
+        async with ctx.http.post(url, data=body, headers=headers,
+                                 timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            text = await response.text(errors="replace")
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise ActionError(f"POST {url}: {type(error).__name__}: {error}") from None
+    if response.status >= 400:
+        retryable = response.status >= 500 or response.status in _RETRYABLE
+        raise ActionError(f"POST {url}: HTTP {response.status}: {text[:200]}", retryable=retryable)
+    return {"status": response.status, "response": _parsed(text)}
+
+
+def _body(ctx: ActionContext) -> Any:
+    if "body" in ctx.args:
+        return ctx.args["body"]
+    incident = ctx.incident
+    return {"incident": incident.id, "playbook": incident.playbook_id, "status": incident.status.value,
+            "step": ctx.step_id, "params": incident.params}
+
+
+def _parsed(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text[:_KEEP]
+    return value if len(text) <= _KEEP else text[:_KEEP]
+
+
+@hookimpl
+def surge_register_actions() -> Iterable[ActionSpec]:
+    args: Mapping[str, Arg] = {
+        "target": Arg("string", description="a webhook named under `webhooks:` in config"),
+        "url": Arg("string", description="a URL, for unsigned calls"),
+        "body": Arg("any", description="the JSON body (default: incident, playbook, step, params)"),
+        "headers": Arg("mapping", description="extra HTTP headers"),
+    }
+    return [ActionSpec(
+        name="webhook", run=_webhook, args=args, uses_idempotency_key=True,
+        description="POST JSON, signed with HMAC-SHA256, carrying an Idempotency-Key header.",
+    )]

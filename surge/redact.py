@@ -1,0 +1,35 @@
+"""Keeping secrets out of timelines, logs and pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+MASK = "***"
+_SENSITIVE_KEY = re.compile(r"(secret|token|password|passwd|authorization|api[_-]?key|signature)", re.I)
+
+
+class Redactor:
+    """Masks known secret values anywhere in a value, and every value under a sensitive key."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        # longest first, so a secret that contains another is masked whole
+        self._secrets = sorted({secret for secret in secrets if len(secret) >= 4}, key=len, reverse=True)
+
+    def text(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {
+                key: MASK if isinstance(key, str) and _SENSITIVE_KEY.search(key) else self.value(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.value(item) for item in value]
+        return value

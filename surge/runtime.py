@@ -1,0 +1,56 @@
+"""Putting surge together from its config: plugins, actions, playbooks, store, engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from surge.actions import ActionRegistry
+from surge.config import Config
+from surge.engine.engine import Engine
+from surge.metrics import Metrics
+from surge.playbook.library import PlaybookLibrary
+from surge.plugin.manager import PluginManager
+from surge.store import open_store
+from surge.store.base import Store
+from surge.templating import Templates
+from surge.yamlpos import YamlProblem
+
+
+@dataclass
+class Runtime:
+    """One surge instance's parts. Build with ``build_runtime``, then ``await open()``."""
+
+    config: Config
+    plugins: PluginManager
+    actions: ActionRegistry
+    templates: Templates
+    playbooks: PlaybookLibrary
+    store: Store
+    engine: Engine
+    problems: list[YamlProblem] = field(default_factory=list)
+
+    async def open(self) -> None:
+        await self.store.open()
+
+    async def close(self) -> None:
+        if self.engine.running:
+            await self.engine.stop()
+        await self.store.close()
+
+
+def build_runtime(
+    config: Config, *, extra_plugins: Iterable[object] = (), load_entry_points: bool = True
+) -> Runtime:
+    """Load plugins and playbooks; nothing is opened yet.
+
+    Playbooks that fail validation are left out and listed in ``problems``.
+    """
+    plugins = PluginManager(load_entry_points=load_entry_points, extra=extra_plugins)
+    actions = ActionRegistry()
+    plugins.register_actions(actions)
+    templates = Templates(plugins.template_filters())
+    playbooks, problems = PlaybookLibrary.load(config.playbooks, actions, templates)
+    store = open_store(config.store)
+    engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
+    return Runtime(config, plugins, actions, templates, playbooks, store, engine, list(problems))

@@ -1,0 +1,176 @@
+"""The store interface. The engine speaks only this; each backend implements it.
+
+Every method is one transaction. Methods that change an incident take the timeline
+entries that describe the change, so a record and its explanation land together.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from surge.store.records import (
+    EngineRecord,
+    Incident,
+    IncidentStatus,
+    NewRun,
+    RunStatus,
+    StepRun,
+    TimelineEntry,
+    TokenRecord,
+)
+
+
+class StoreError(Exception):
+    """The store cannot be used (unreachable, wrong schema, corrupt)."""
+
+
+class Store(ABC):
+    url: str
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema up to date."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    # -- incidents --
+
+    @abstractmethod
+    async def create_incident(
+        self, incident: Incident, first_runs: Sequence[NewRun], entries: Sequence[TimelineEntry]
+    ) -> Incident:
+        """Store a new incident with its first step runs; returns it with its id set."""
+
+    @abstractmethod
+    async def get_incident(self, incident_id: int) -> Incident | None: ...
+
+    @abstractmethod
+    async def list_incidents(
+        self,
+        *,
+        statuses: Iterable[IncidentStatus] = (),
+        playbook_id: str | None = None,
+        limit: int = 100,
+    ) -> list[Incident]:
+        """Newest first."""
+
+    @abstractmethod
+    async def count_open_incidents(self) -> int: ...
+
+    @abstractmethod
+    async def change_status(
+        self,
+        incident_id: int,
+        new: IncidentStatus,
+        allowed_from: Iterable[IncidentStatus],
+        at: datetime,
+        entries: Sequence[TimelineEntry],
+        new_runs: Sequence[NewRun] = (),
+    ) -> tuple[Incident, IncidentStatus] | None:
+        """Move to ``new`` only if the status is one of ``allowed_from``.
+
+        Also wakes the incident's waits that asked to be woken on a status change. When
+        ``new`` closes the incident, the ``steps`` runs not yet started are skipped, and
+        ``new_runs`` (the ``on_resolve`` steps) are scheduled. Returns the updated incident
+        and its previous status, or None when it is missing or not in ``allowed_from``.
+        """
+
+    # -- timeline --
+
+    @abstractmethod
+    async def append_timeline(self, entries: Sequence[TimelineEntry]) -> None: ...
+
+    @abstractmethod
+    async def timeline(self, incident_id: int, after_id: int = 0) -> list[TimelineEntry]:
+        """Entries in the order they were written, those with id > ``after_id``."""
+
+    # -- step runs --
+
+    @abstractmethod
+    async def claim_due_runs(
+        self, engine_id: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[StepRun]:
+        """Claim runs that are due: pending or waiting with ``due_at <= now``, and running
+        ones whose lease has expired (their engine died; returned with ``orphaned`` set).
+        Each run is claimed by exactly one engine."""
+
+    @abstractmethod
+    async def renew_leases(self, engine_id: str, run_ids: Sequence[int], lease_until: datetime) -> None:
+        ...
+
+    @abstractmethod
+    async def mark_run_started(
+        self, run_id: int, engine_id: str, args: dict[str, object], entries: Sequence[TimelineEntry]
+    ) -> bool:
+        """Record the rendered arguments just before the action is called.
+
+        Returns False when the claim was lost (another engine took the run over)."""
+
+    @abstractmethod
+    async def finish_run(
+        self,
+        run_id: int,
+        engine_id: str,
+        status: RunStatus,
+        at: datetime,
+        entries: Sequence[TimelineEntry],
+        *,
+        result: dict[str, object] | None = None,
+        error: str | None = None,
+        next_runs: Sequence[NewRun] = (),
+    ) -> StepRun | None:
+        """Finish an attempt and schedule what follows it, atomically.
+
+        ``next_runs`` in the ``steps`` phase are dropped when the incident has been closed
+        meanwhile. Returns None (and changes nothing) when this engine no longer holds
+        the claim."""
+
+    @abstractmethod
+    async def defer_run(
+        self,
+        run_id: int,
+        engine_id: str,
+        due_at: datetime,
+        resume: dict[str, object],
+        wake_on_status: bool,
+        entries: Sequence[TimelineEntry],
+    ) -> bool:
+        """Put a running attempt to sleep until ``due_at`` (a durable wait)."""
+
+    @abstractmethod
+    async def runs(self, incident_id: int) -> list[StepRun]: ...
+
+    @abstractmethod
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest pending or waiting run falls due, for the engine's sleep."""
+
+    # -- tokens --
+
+    @abstractmethod
+    async def add_token(self, token: TokenRecord) -> None: ...
+
+    @abstractmethod
+    async def list_tokens(self) -> list[TokenRecord]: ...
+
+    @abstractmethod
+    async def revoke_token(self, name: str, at: datetime) -> bool: ...
+
+    @abstractmethod
+    async def find_token(self, sha256: str) -> TokenRecord | None: ...
+
+    # -- engines --
+
+    @abstractmethod
+    async def heartbeat(self, engine: EngineRecord) -> None: ...
+
+    @abstractmethod
+    async def engines(self, seen_since: datetime) -> list[EngineRecord]: ...
+
+    @abstractmethod
+    async def remove_engine(self, engine_id: str) -> None: ...

@@ -1,0 +1,46 @@
+"""The app factory: one aiohttp application per surge instance."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+from aiohttp import web
+
+from surge.config import Config
+from surge.runtime import Runtime, build_runtime
+from surge.web import api, health
+from surge.web.errors import auth_middleware, errors_middleware
+from surge.web.keys import RUNTIME
+
+MAX_BODY = 1024 * 1024
+
+
+def create_app(
+    config: Config,
+    *,
+    extra_plugins: Iterable[object] = (),
+    load_entry_points: bool = True,
+    run_engine: bool = True,
+) -> web.Application:
+    """Build the app; the store opens and the engine starts when the app starts."""
+    state = build_runtime(config, extra_plugins=extra_plugins, load_entry_points=load_entry_points)
+    return app_for(state, run_engine=run_engine)
+
+
+def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
+    app = web.Application(middlewares=[errors_middleware, auth_middleware],
+                          client_max_size=MAX_BODY)
+    app[RUNTIME] = state
+    app.add_routes(health.routes)
+    app.add_routes(api.routes)
+    state.plugins.web_routes(app)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await state.open()
+        if run_engine:
+            await state.engine.start()
+        yield
+        await state.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,76 @@
+"""Every error answer is JSON with a reason; nothing unexpected leaks a traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from surge.web.auth import authenticate, required_roles
+from surge.web.keys import PRINCIPAL, runtime
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return error_response(error.status, error.reason or error.text or "error")
+    except Exception:
+        reference = uuid.uuid4().hex[:12]
+        log.exception("unhandled error (reference %s) in %s %s", reference, request.method,
+                      request.path)
+        return error_response(500, f"internal error; the server log has reference {reference}")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    roles = required_roles(request.match_info.handler)
+    if roles is None:  # public route
+        response: web.StreamResponse = await handler(request)
+        return response
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise web.HTTPUnauthorized(reason="missing bearer token: send Authorization: Bearer TOKEN",
+                                   headers={"WWW-Authenticate": "Bearer"})
+    state = runtime(request)
+    principal = await authenticate(token.strip(), state.config.tokens, state.store)
+    if principal is None:
+        raise web.HTTPUnauthorized(reason="unknown or revoked token",
+                                   headers={"WWW-Authenticate": "Bearer"})
+    if not principal.has(roles):
+        raise web.HTTPForbidden(
+            reason=f"role {principal.role!r} may not do this; needs one of: {', '.join(roles)}"
+        )
+    request[PRINCIPAL] = principal
+    result: web.StreamResponse = await handler(request)
+    return result
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    if not request.can_read_body:
+        return {}
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise web.HTTPBadRequest(reason=f"the body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(reason="the body must be a JSON object")
+    return body
