@@ -110,8 +110,17 @@ def parse_config(text: str | bytes, file: str) -> Config:
 
 
 def _read(tree: YNode, check: Checker, file: str) -> Config:
-    allowed = ("store", "listen", "public_url", "playbooks", "auth", "engine", "webhooks",
-               "commands", *RESERVED_SECTIONS)
+    allowed = (
+        "store",
+        "listen",
+        "public_url",
+        "playbooks",
+        "auth",
+        "engine",
+        "webhooks",
+        "commands",
+        *RESERVED_SECTIONS,
+    )
     fields = check.keys(tree, "the config", allowed)
     config = Config(source=Path(file))
     if fields is None:
@@ -142,14 +151,18 @@ def _tokens(node: YNode, check: Checker) -> tuple[TokenEntry, ...]:
     entries = check.sequence(auth["tokens"], "auth.tokens") or []
     tokens = []
     for entry in entries:
-        fields = check.keys(entry, "a token", ("name", "role", "sha256"), ("name", "role", "sha256"))
+        fields = check.keys(
+            entry, "a token", ("name", "role", "sha256"), ("name", "role", "sha256")
+        )
         if not fields or len(fields) < 3:
             continue
         name = check.string(fields["name"], "token name")
         role = check.choice(fields["role"], "token role", ROLES)
         digest = check.string(fields["sha256"], "token sha256")
         if digest is not None and (len(digest) != 64 or not _is_hex(digest)):
-            check.error(fields["sha256"].pos, "sha256 must be 64 hex digits (see `surge token create`)")
+            check.error(
+                fields["sha256"].pos, "sha256 must be 64 hex digits (see `surge token create`)"
+            )
             continue
         if name and role and digest:
             tokens.append(TokenEntry(name, role, digest.lower()))
@@ -162,10 +175,16 @@ def _engine(node: YNode, check: Checker) -> EngineSettings:
         return EngineSettings()
     defaults = EngineSettings()
     lease = check.duration(fields["lease"], "engine.lease") if "lease" in fields else None
-    poll = (check.duration(fields["poll_interval"], "engine.poll_interval")
-            if "poll_interval" in fields else None)
-    concurrency = (check.integer(fields["max_concurrency"], "engine.max_concurrency", minimum=1)
-                   if "max_concurrency" in fields else None)
+    poll = (
+        check.duration(fields["poll_interval"], "engine.poll_interval")
+        if "poll_interval" in fields
+        else None
+    )
+    concurrency = (
+        check.integer(fields["max_concurrency"], "engine.max_concurrency", minimum=1)
+        if "max_concurrency" in fields
+        else None
+    )
     return EngineSettings(
         lease=lease or defaults.lease,
         poll_interval=poll or defaults.poll_interval,
@@ -177,13 +196,19 @@ def _webhooks(node: YNode, check: Checker) -> dict[str, WebhookTarget]:
     targets: dict[str, WebhookTarget] = {}
     for name, child in (check.mapping(node, "webhooks") or {}).items():
         what = f"webhooks.{name}"
-        fields = check.keys(child, what, ("url", "secret", "secret_env", "timeout", "headers"), ("url",))
+        fields = check.keys(
+            child, what, ("url", "secret", "secret_env", "timeout", "headers"), ("url",)
+        )
         if not fields or "url" not in fields:
             continue
         url = check.string(fields["url"], f"{what}.url")
         secret = _secret(fields, check, what)
-        timeout = check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 10.0
-        headers = check.string_map(fields["headers"], f"{what}.headers") if "headers" in fields else {}
+        timeout = (
+            check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 10.0
+        )
+        headers = (
+            check.string_map(fields["headers"], f"{what}.headers") if "headers" in fields else {}
+        )
         if url and not url.startswith(("http://", "https://")):
             check.error(fields["url"].pos, f"{what}.url must start with http:// or https://")
         if url:
@@ -217,7 +242,9 @@ def _commands(node: YNode, check: Checker) -> dict[str, CommandTarget]:
             check.error(fields["argv"].pos, f"{what}.argv must name the program to run")
             continue
         env = check.strings(fields["env"], f"{what}.env") if "env" in fields else []
-        timeout = check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 60.0
+        timeout = (
+            check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 60.0
+        )
         cwd = check.string(fields["cwd"], f"{what}.cwd") if "cwd" in fields else None
         commands[name] = CommandTarget(tuple(argv), tuple(env), timeout or 60.0, cwd)
     return commands

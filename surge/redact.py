@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 MASK = "***"
-_SENSITIVE_KEY = re.compile(r"(secret|token|password|passwd|authorization|api[_-]?key|signature)", re.I)
+_SENSITIVE_KEY = re.compile(
+    r"(secret|token|password|passwd|authorization|api[_-]?key|signature)", re.I
+)
 
 
 class Redactor:
@@ -15,7 +17,9 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # longest first, so a secret that contains another is masked whole
-        self._secrets = sorted({secret for secret in secrets if len(secret) >= 4}, key=len, reverse=True)
+        self._secrets = sorted(
+            {secret for secret in secrets if len(secret) >= 4}, key=len, reverse=True
+        )
 
     def text(self, text: str) -> str:
         for secret in self._secrets:
@@ -27,7 +31,9 @@ class Redactor:
             return self.text(value)
         if isinstance(value, dict):
             return {
-                key: MASK if isinstance(key, str) and _SENSITIVE_KEY.search(key) else self.value(item)
+                key: MASK
+                if isinstance(key, str) and _SENSITIVE_KEY.search(key)
+                else self.value(item)
                 for key, item in value.items()
             }
         if isinstance(value, list | tuple):

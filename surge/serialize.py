@@ -16,35 +16,60 @@ def _time(value: datetime | None) -> str | None:
 
 def incident(record: Incident) -> dict[str, Any]:
     return {
-        "id": record.id, "playbook": record.playbook_id, "title": record.title,
-        "severity": record.severity, "status": record.status.value, "trigger": record.trigger,
-        "triggered_by": record.triggered_by, "params": record.params,
-        "group_key": record.group_key, "created_at": _time(record.created_at),
-        "updated_at": _time(record.updated_at), "resolved_at": _time(record.resolved_at),
+        "id": record.id,
+        "playbook": record.playbook_id,
+        "title": record.title,
+        "severity": record.severity,
+        "status": record.status.value,
+        "trigger": record.trigger,
+        "triggered_by": record.triggered_by,
+        "params": record.params,
+        "group_key": record.group_key,
+        "created_at": _time(record.created_at),
+        "updated_at": _time(record.updated_at),
+        "resolved_at": _time(record.resolved_at),
     }
 
 
 def entry(record: TimelineEntry) -> dict[str, Any]:
-    return {"id": record.id, "at": _time(record.at), "actor": record.actor, "kind": record.kind,
-            "message": record.message, "data": record.data}
+    return {
+        "id": record.id,
+        "at": _time(record.at),
+        "actor": record.actor,
+        "kind": record.kind,
+        "message": record.message,
+        "data": record.data,
+    }
 
 
 def run(record: StepRun) -> dict[str, Any]:
     return {
-        "id": record.id, "phase": record.phase.value, "step": record.step_id,
-        "action": record.action, "attempt": record.attempt, "status": record.status.value,
-        "due_at": _time(record.due_at), "started_at": _time(record.started_at),
-        "finished_at": _time(record.finished_at), "args": record.args, "result": record.result,
+        "id": record.id,
+        "phase": record.phase.value,
+        "step": record.step_id,
+        "action": record.action,
+        "attempt": record.attempt,
+        "status": record.status.value,
+        "due_at": _time(record.due_at),
+        "started_at": _time(record.started_at),
+        "finished_at": _time(record.finished_at),
+        "args": record.args,
+        "result": record.result,
         "error": record.error,
     }
 
 
 def playbook(record: Playbook) -> dict[str, Any]:
     return {
-        "id": record.id, "title": record.title, "kind": record.kind, "severity": record.severity,
+        "id": record.id,
+        "title": record.title,
+        "kind": record.kind,
+        "severity": record.severity,
         "description": record.description,
-        "params": {name: {key: value for key, value in asdict(param).items() if key != "pos"}
-                   for name, param in record.params.items()},
+        "params": {
+            name: {key: value for key, value in asdict(param).items() if key != "pos"}
+            for name, param in record.params.items()
+        },
         "triggers": [_trigger(trigger) for trigger in record.triggers],
         "steps": [step.id for step in record.steps],
         "on_resolve": [step.id for step in record.on_resolve],

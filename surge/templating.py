@@ -46,8 +46,10 @@ class Templates:
         if isinstance(value, str):
             return self._render_string(value, context)
         if isinstance(value, Mapping):
-            return {str(self.render(key, context)): self.render(item, context)
-                    for key, item in value.items()}
+            return {
+                str(self.render(key, context)): self.render(item, context)
+                for key, item in value.items()
+            }
         if isinstance(value, list | tuple):
             return [self.render(item, context) for item in value]
         return value
@@ -102,6 +104,7 @@ class Templates:
             return set()
         found: set[tuple[str, str | None]] = set()
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            assert isinstance(node, nodes.Getattr | nodes.Getitem)
             inner = node.node
             if isinstance(inner, nodes.Name) and inner.ctx == "load":
                 key = node.attr if isinstance(node, nodes.Getattr) else _const(node.arg)

@@ -41,7 +41,9 @@ class Checker:
         allowed = list(allowed)
         for key in fields:
             if key not in allowed:
-                self.error(node.key_pos[key], f"unknown key {key!r} in {what}{_suggest(key, allowed)}")
+                self.error(
+                    node.key_pos[key], f"unknown key {key!r} in {what}{_suggest(key, allowed)}"
+                )
         for key in required:
             if key not in fields:
                 self.error(node.pos, f"{what} is missing required key {key!r}")

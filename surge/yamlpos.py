@@ -13,7 +13,6 @@ from typing import Any
 
 import yaml
 
-
 MAX_NODES = 200_000
 
 
@@ -151,7 +150,9 @@ class _Converter:
             name = str(key.value)
             if name in result:
                 self.problems.append(
-                    YamlProblem(key.pos, f"duplicate key {name!r} (first at line {key_pos[name].line})")
+                    YamlProblem(
+                        key.pos, f"duplicate key {name!r} (first at line {key_pos[name].line})"
+                    )
                 )
                 continue
             key_pos[name] = key.pos
@@ -161,4 +162,3 @@ class _Converter:
 
 class _TooLarge(Exception):
     pass
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from surge.actions import Arg, ActionSpec
+from surge.actions import ActionSpec, Arg
 from surge.durations import DurationError, parse_duration
 
 
@@ -29,8 +29,12 @@ def check_args(spec: ActionSpec, args: Mapping[str, Any]) -> None:
 def arg_problem(arg: Arg, value: Any) -> str | None:
     """Why ``value`` does not fit ``arg``, or None."""
     expected = {
-        "string": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
-        "mapping": (dict,), "list": (list, tuple),
+        "string": (str,),
+        "int": (int,),
+        "float": (int, float),
+        "bool": (bool,),
+        "mapping": (dict,),
+        "list": (list, tuple),
     }.get(arg.type)
     if arg.type == "duration":
         try:

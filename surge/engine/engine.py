@@ -8,6 +8,7 @@ any point is resumed by the next one from the store alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -32,6 +33,7 @@ from surge.store.records import (
     EngineRecord,
     Incident,
     IncidentStatus,
+    NewRun,
     Phase,
     TimelineEntry,
 )
@@ -44,10 +46,14 @@ _ALLOWED_FROM: dict[IncidentStatus, tuple[IncidentStatus, ...]] = {
     IncidentStatus.ACKNOWLEDGED: (IncidentStatus.TRIGGERED,),
     IncidentStatus.MITIGATED: (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED),
     IncidentStatus.RESOLVED: (
-        IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATED,
+        IncidentStatus.TRIGGERED,
+        IncidentStatus.ACKNOWLEDGED,
+        IncidentStatus.MITIGATED,
     ),
     IncidentStatus.CANCELLED: (
-        IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATED,
+        IncidentStatus.TRIGGERED,
+        IncidentStatus.ACKNOWLEDGED,
+        IncidentStatus.MITIGATED,
     ),
 }
 
@@ -127,7 +133,9 @@ class Engine:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
             # expire their leases so the next engine takes them over at once
-            await self.store.renew_leases(self.id, [_run_id(task) for task in pending], self.clock())
+            await self.store.renew_leases(
+                self.id, [_run_id(task) for task in pending], self.clock()
+            )
         await self.store.remove_engine(self.id)
         if self._http is not None:
             await self._http.close()
@@ -158,13 +166,25 @@ class Engine:
         params = coerce_params(playbook, raw_params)
         now = self.clock()
         incident = Incident(
-            id=0, playbook_id=playbook.id, title=playbook.title, severity=playbook.severity,
-            status=IncidentStatus.TRIGGERED, trigger=source, triggered_by=actor,
-            params=params, created_at=now, updated_at=now, context=dict(context or {}),
+            id=0,
+            playbook_id=playbook.id,
+            title=playbook.title,
+            severity=playbook.severity,
+            status=IncidentStatus.TRIGGERED,
+            trigger=source,
+            triggered_by=actor,
+            params=params,
+            created_at=now,
+            updated_at=now,
+            context=dict(context or {}),
             playbook_hash=playbook.content_hash,
         )
         opened = TimelineEntry(
-            0, now, actor, "incident.opened", f"{playbook.title}: triggered ({source}) by {actor}",
+            0,
+            now,
+            actor,
+            "incident.opened",
+            f"{playbook.title}: triggered ({source}) by {actor}",
             {"params": self.redactor.value(params), "trigger": source},
         )
         incident = await self.store.create_incident(
@@ -185,13 +205,14 @@ class Engine:
         incident = await self.store.get_incident(incident_id)
         if incident is None:
             raise UnknownIncident(incident_id)
-        new_runs: tuple[flow.NewRun, ...] = ()
+        new_runs: tuple[NewRun, ...] = ()
         if not new.is_open:
             playbook = self.playbooks.get(incident.playbook_id)
             new_runs = flow.first_run(playbook, Phase.ON_RESOLVE, now) if playbook else ()
         message = f"{new.value} by {actor}" + (f": {note}" if note else "")
-        entry = TimelineEntry(incident_id, now, actor, "status", message,
-                              {"status": new.value, "note": note})
+        entry = TimelineEntry(
+            incident_id, now, actor, "status", message, {"status": new.value, "note": note}
+        )
         changed = await self.store.change_status(
             incident_id, new, _ALLOWED_FROM[new], now, [entry], new_runs
         )
@@ -210,10 +231,22 @@ class Engine:
     async def refresh_open_gauge(self) -> None:
         self.metrics.open_incidents.set(await self.store.count_open_incidents())
 
-    async def note(self, incident_id: int, actor: str, kind: str, message: str,
-                   data: Mapping[str, Any] | None = None) -> None:
-        entry = TimelineEntry(incident_id, self.clock(), actor, kind, self.redactor.text(message),
-                              self.redactor.value(dict(data or {})))
+    async def note(
+        self,
+        incident_id: int,
+        actor: str,
+        kind: str,
+        message: str,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        entry = TimelineEntry(
+            incident_id,
+            self.clock(),
+            actor,
+            kind,
+            self.redactor.text(message),
+            self.redactor.value(dict(data or {})),
+        )
         await self.store.append_timeline([entry])
 
     async def _plugin_failed(
@@ -221,8 +254,12 @@ class Engine:
     ) -> None:
         self.metrics.plugin_errors.labels(plugin=plugin).inc()
         if incident is not None:
-            await self.note(incident.id, f"plugin:{plugin}", "plugin.error",
-                            f"plugin {plugin} failed in {hook}: {error or type(error).__name__}")
+            await self.note(
+                incident.id,
+                f"plugin:{plugin}",
+                "plugin.error",
+                f"plugin {plugin} failed in {hook}: {error or type(error).__name__}",
+            )
 
     # -- the loops --
 
@@ -255,10 +292,8 @@ class Engine:
         self._wake.set()
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
     async def _lease_loop(self) -> None:
         every = max(self.config.engine.lease / 3, 0.05)

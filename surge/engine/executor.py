@@ -41,34 +41,64 @@ class StepExecutor:
         playbook = self.engine.playbooks.get(incident.playbook_id) if incident else None
         if incident is None or playbook is None:
             missing = "incident" if incident is None else f"playbook {incident.playbook_id!r}"
-            await self._finish(run, None, RunStatus.FAILED, error=f"the {missing} is not loaded",
-                               retryable=False, playbook=None)
+            await self._finish(
+                run,
+                None,
+                RunStatus.FAILED,
+                error=f"the {missing} is not loaded",
+                retryable=False,
+                playbook=None,
+            )
             return
         step = flow.steps_of(playbook, run.phase)[run.step_index]
         spec = self.engine.actions.get(step.action)
         if spec is None:
-            await self._fail(run, incident, playbook, Failure(
-                f"action {step.action!r} is not registered (is its plugin installed?)", False))
+            await self._fail(
+                run,
+                incident,
+                playbook,
+                Failure(
+                    f"action {step.action!r} is not registered (is its plugin installed?)", False
+                ),
+            )
             return
         if run.orphaned and run.args is not None and run.resume is None:
             if not spec.safe_to_rerun:
-                await self._fail(run, incident, playbook, Failure(
-                    "the engine stopped while this step was running and the action is not safe "
-                    "to run again; whether it took effect is unknown", False, RunStatus.UNKNOWN))
+                await self._fail(
+                    run,
+                    incident,
+                    playbook,
+                    Failure(
+                        "the engine stopped while this step was running and the action is not safe "
+                        "to run again; whether it took effect is unknown",
+                        False,
+                        RunStatus.UNKNOWN,
+                    ),
+                )
                 return
-            await self.engine.note(incident.id, "engine", "step.recovered",
-                                   f"{step.id}: the engine stopped while this step was running; "
-                                   "running it again with the same idempotency key")
+            await self.engine.note(
+                incident.id,
+                "engine",
+                "step.recovered",
+                f"{step.id}: the engine stopped while this step was running; "
+                "running it again with the same idempotency key",
+            )
         await self._attempt(run, incident, playbook, step, spec)
 
-    async def _attempt(self, run: StepRun, incident: Incident, playbook: Playbook, step: Step,
-                       spec: ActionSpec) -> None:
+    async def _attempt(
+        self, run: StepRun, incident: Incident, playbook: Playbook, step: Step, spec: ActionSpec
+    ) -> None:
         context = await self._template_context(incident)
         resuming = run.resume is not None
         try:
             if not resuming and step.when is not None and not self._when(step, context):
-                await self._finish(run, incident, RunStatus.SKIPPED, playbook=playbook,
-                                   message=f"{step.id}: skipped, `when` is false")
+                await self._finish(
+                    run,
+                    incident,
+                    RunStatus.SKIPPED,
+                    playbook=playbook,
+                    message=f"{step.id}: skipped, `when` is false",
+                )
                 return
             args = self.engine.templates.render(step.with_, context)
             check_args(spec, args)
@@ -81,28 +111,44 @@ class StepExecutor:
         started = time.perf_counter()
         outcome = await self._call(spec, ctx, step)
         self.engine.metrics.step_duration.labels(action=spec.name).observe(
-            time.perf_counter() - started)
+            time.perf_counter() - started
+        )
         if isinstance(outcome, Failure):
             await self._fail(run, incident, playbook, outcome)
         elif isinstance(outcome, Defer):
             await self._defer(run, incident, step, outcome)
         else:
-            await self._finish(run, incident, RunStatus.SUCCEEDED, playbook=playbook,
-                               result=dict(outcome or {}),
-                               message=f"{step.id}: {spec.name} succeeded")
+            await self._finish(
+                run,
+                incident,
+                RunStatus.SUCCEEDED,
+                playbook=playbook,
+                result=dict(outcome or {}),
+                message=f"{step.id}: {spec.name} succeeded",
+            )
 
     def _when(self, step: Step, context: Mapping[str, Any]) -> bool:
         when = step.when or ""
         return self.engine.templates.evaluate(when, context)
 
-    async def _mark_started(self, run: StepRun, incident: Incident, step: Step,
-                            args: Mapping[str, Any]) -> bool:
+    async def _mark_started(
+        self, run: StepRun, incident: Incident, step: Step, args: Mapping[str, Any]
+    ) -> bool:
         shown = self.engine.redactor.value(dict(args))
         attempt = f" (attempt {run.attempt})" if run.attempt > 1 else ""
-        entry = TimelineEntry(incident.id, self.engine.clock(), "engine", "step.started",
-                              f"{step.id}: {step.action} started{attempt}",
-                              {"step": step.id, "attempt": run.attempt, "args": shown,
-                               "idempotency_key": run.idempotency_key})
+        entry = TimelineEntry(
+            incident.id,
+            self.engine.clock(),
+            "engine",
+            "step.started",
+            f"{step.id}: {step.action} started{attempt}",
+            {
+                "step": step.id,
+                "attempt": run.attempt,
+                "args": shown,
+                "idempotency_key": run.idempotency_key,
+            },
+        )
         return await self.store.mark_run_started(run.id, self.engine.id, shown, [entry])
 
     async def _call(self, spec: ActionSpec, ctx: ActionContext, step: Step) -> Any:
@@ -120,8 +166,9 @@ class StepExecutor:
             message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             return Failure(self.engine.redactor.text(message), True)
 
-    def _action_context(self, run: StepRun, incident: Incident, args: Mapping[str, Any]
-                        ) -> ActionContext:
+    def _action_context(
+        self, run: StepRun, incident: Incident, args: Mapping[str, Any]
+    ) -> ActionContext:
         engine = self.engine
 
         async def note(message: str, data: Mapping[str, Any] | None = None) -> None:
@@ -131,25 +178,40 @@ class StepExecutor:
             await engine.change_status(incident.id, IncidentStatus(status), "playbook", reason)
 
         return ActionContext(
-            incident=incident, step_id=run.step_id, attempt=run.attempt,
-            idempotency_key=run.idempotency_key, args=args, config=engine.config,
-            http=engine.http, now=engine.clock(), resume=run.resume, note=note,
+            incident=incident,
+            step_id=run.step_id,
+            attempt=run.attempt,
+            idempotency_key=run.idempotency_key,
+            args=args,
+            config=engine.config,
+            http=engine.http,
+            now=engine.clock(),
+            resume=run.resume,
+            note=note,
             set_status=set_status,
         )
 
     async def _template_context(self, incident: Incident) -> dict[str, Any]:
         steps: dict[str, Any] = {}
         for earlier in await self.store.runs(incident.id):
-            steps[earlier.step_id] = {"status": earlier.status.value, "result": earlier.result,
-                                      "error": earlier.error, "attempt": earlier.attempt}
+            steps[earlier.step_id] = {
+                "status": earlier.status.value,
+                "result": earlier.result,
+                "error": earlier.error,
+                "attempt": earlier.attempt,
+            }
         return {
             "params": incident.params,
             "incident": {
-                "id": incident.id, "status": incident.status.value,
-                "playbook": incident.playbook_id, "title": incident.title,
-                "severity": incident.severity, "trigger": incident.trigger,
+                "id": incident.id,
+                "status": incident.status.value,
+                "playbook": incident.playbook_id,
+                "title": incident.title,
+                "severity": incident.severity,
+                "trigger": incident.trigger,
                 "triggered_by": incident.triggered_by,
-                "created_at": incident.created_at.isoformat(), "group_key": incident.group_key,
+                "created_at": incident.created_at.isoformat(),
+                "group_key": incident.group_key,
             },
             "steps": steps,
             "labels": incident.context.get("labels", {}),
@@ -159,21 +221,48 @@ class StepExecutor:
 
     async def _defer(self, run: StepRun, incident: Incident, step: Step, defer: Defer) -> None:
         message = defer.message or f"{step.id}: waiting until {defer.until.isoformat()}"
-        entries = [] if run.resume is not None else [
-            TimelineEntry(incident.id, self.engine.clock(), "engine", "step.waiting", message,
-                          {"step": step.id, "until": defer.until.isoformat()})]
-        await self.store.defer_run(run.id, self.engine.id, defer.until, dict(defer.state),
-                                   defer.wake_on_status, entries)
+        entries = (
+            []
+            if run.resume is not None
+            else [
+                TimelineEntry(
+                    incident.id,
+                    self.engine.clock(),
+                    "engine",
+                    "step.waiting",
+                    message,
+                    {"step": step.id, "until": defer.until.isoformat()},
+                )
+            ]
+        )
+        await self.store.defer_run(
+            run.id, self.engine.id, defer.until, dict(defer.state), defer.wake_on_status, entries
+        )
 
-    async def _fail(self, run: StepRun, incident: Incident, playbook: Playbook,
-                    failure: Failure) -> None:
-        await self._finish(run, incident, failure.status, playbook=playbook,
-                           error=failure.message, retryable=failure.retryable)
+    async def _fail(
+        self, run: StepRun, incident: Incident, playbook: Playbook, failure: Failure
+    ) -> None:
+        await self._finish(
+            run,
+            incident,
+            failure.status,
+            playbook=playbook,
+            error=failure.message,
+            retryable=failure.retryable,
+        )
 
-    async def _finish(self, run: StepRun, incident: Incident | None, status: RunStatus, *,
-                      playbook: Playbook | None, result: dict[str, Any] | None = None,
-                      error: str | None = None, retryable: bool = False,
-                      message: str = "") -> None:
+    async def _finish(
+        self,
+        run: StepRun,
+        incident: Incident | None,
+        status: RunStatus,
+        *,
+        playbook: Playbook | None,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+        retryable: bool = False,
+        message: str = "",
+    ) -> None:
         now = self.engine.clock()
         following = flow.Next(())
         if playbook is not None and status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED):
@@ -184,15 +273,32 @@ class StepExecutor:
         text = message or f"{run.step_id}: {status.value}: {error}"
         entries = []
         if incident is not None:
-            entries.append(TimelineEntry(
-                incident.id, now, "engine", f"step.{status.value}", text,
-                {"step": run.step_id, "attempt": run.attempt, "result": shown, "error": error}))
+            entries.append(
+                TimelineEntry(
+                    incident.id,
+                    now,
+                    "engine",
+                    f"step.{status.value}",
+                    text,
+                    {"step": run.step_id, "attempt": run.attempt, "result": shown, "error": error},
+                )
+            )
             if following.note:
-                entries.append(TimelineEntry(incident.id, now, "engine", "flow",
-                                             f"{run.step_id}: {following.note}", {}))
-        finished = await self.store.finish_run(run.id, self.engine.id, status, now, entries,
-                                               result=shown, error=error,
-                                               next_runs=following.runs)
+                entries.append(
+                    TimelineEntry(
+                        incident.id, now, "engine", "flow", f"{run.step_id}: {following.note}", {}
+                    )
+                )
+        finished = await self.store.finish_run(
+            run.id,
+            self.engine.id,
+            status,
+            now,
+            entries,
+            result=shown,
+            error=error,
+            next_runs=following.runs,
+        )
         if finished is None:
             log.info("run %s was taken over by another engine; its outcome is dropped", run.id)
             return

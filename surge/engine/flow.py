@@ -33,29 +33,36 @@ def after_success(playbook: Playbook, run: StepRun, now: datetime) -> Next:
 
 def retry_delay(step: Step, attempt: int, rng: random.Random | None = None) -> float:
     """Seconds before attempt ``attempt + 1``: doubling backoff, capped, with equal jitter."""
-    base = min(step.retry.backoff * (2 ** (attempt - 1)), step.retry.max_backoff)
+    base = min(step.retry.backoff * 2.0 ** (attempt - 1), step.retry.max_backoff)
     return base / 2 + (rng or random).uniform(0, base / 2)
 
 
-def after_failure(
-    playbook: Playbook, run: StepRun, now: datetime, *, retryable: bool
-) -> Next:
+def after_failure(playbook: Playbook, run: StepRun, now: datetime, *, retryable: bool) -> Next:
     step = steps_of(playbook, run.phase)[run.step_index]
     if retryable and run.attempt < step.retry.attempts:
         delay = retry_delay(step, run.attempt)
-        again = _new(step, run.phase, run.step_index, run.attempt + 1, now + timedelta(seconds=delay))
-        return Next((again,), f"retrying in {delay:.1f}s (attempt {run.attempt + 1} of "
-                              f"{step.retry.attempts})")
+        again = _new(
+            step, run.phase, run.step_index, run.attempt + 1, now + timedelta(seconds=delay)
+        )
+        return Next(
+            (again,),
+            f"retrying in {delay:.1f}s (attempt {run.attempt + 1} of {step.retry.attempts})",
+        )
     policy = step.on_failure
     if policy.policy == "continue":
         following = _step_at(playbook, run.phase, run.step_index + 1, now)
         return Next(following.runs, "on_failure: continue")
     if policy.policy == "fallback" and policy.fallback:
         target = playbook.step_index(policy.fallback)
-        return Next(_step_at(playbook, run.phase, target, now).runs,
-                    f"on_failure: falling back to step {policy.fallback!r}")
-    return Next((), "on_failure: abort; the remaining steps will not run and the incident "
-                    "stays open for people to handle")
+        return Next(
+            _step_at(playbook, run.phase, target, now).runs,
+            f"on_failure: falling back to step {policy.fallback!r}",
+        )
+    return Next(
+        (),
+        "on_failure: abort; the remaining steps will not run and the incident "
+        "stays open for people to handle",
+    )
 
 
 def _step_at(playbook: Playbook, phase: Phase, index: int, now: datetime) -> Next:

@@ -110,4 +110,5 @@ class Playbook:
                 roles.extend(trigger.roles)
         return tuple(roles)
 
+
 SEVERITIES = ("info", "warning", "major", "critical")

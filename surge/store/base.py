@@ -101,8 +101,9 @@ class Store(ABC):
         Each run is claimed by exactly one engine."""
 
     @abstractmethod
-    async def renew_leases(self, engine_id: str, run_ids: Sequence[int], lease_until: datetime) -> None:
-        ...
+    async def renew_leases(
+        self, engine_id: str, run_ids: Sequence[int], lease_until: datetime
+    ) -> None: ...
 
     @abstractmethod
     async def mark_run_started(

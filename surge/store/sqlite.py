@@ -38,7 +38,8 @@ _OPEN_RUN = (RunStatus.PENDING.value, RunStatus.WAITING.value)
 
 
 def sqlite_path(url: str) -> tuple[Path, dict[str, str]]:
-    """``sqlite:///var/surge.db`` is relative to the working directory, ``sqlite:////abs`` absolute."""
+    """``sqlite:///var/surge.db`` is relative to the working directory; ``sqlite:////srv/x.db``
+    (four slashes) is absolute."""
     parts = urlsplit(url)
     if parts.scheme != "sqlite":
         raise StoreError(f"not a sqlite URL: {url}")
@@ -141,7 +142,9 @@ class SqliteStore(Store):
         await self._run(migrate)
 
     async def schema_version(self) -> int:
-        row = await self._run(lambda db: db.execute("SELECT MAX(version) FROM schema_version").fetchone())
+        row = await self._run(
+            lambda db: db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        )
         return int(row[0] or 0)
 
     # -- incidents --
@@ -151,13 +154,24 @@ class SqliteStore(Store):
     ) -> Incident:
         def work(db: sqlite3.Connection) -> Incident:
             cursor = db.execute(
-                "INSERT INTO incidents (playbook_id, title, severity, status, trigger, triggered_by,"
+                "INSERT INTO incidents (playbook_id, title, severity, status, trigger,"
+                " triggered_by,"
                 " params, context, group_key, playbook_hash, created_at, updated_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (incident.playbook_id, incident.title, incident.severity, incident.status.value,
-                 incident.trigger, incident.triggered_by, _json(incident.params),
-                 _json(incident.context), incident.group_key, incident.playbook_hash,
-                 _ts(incident.created_at), _ts(incident.updated_at)),
+                (
+                    incident.playbook_id,
+                    incident.title,
+                    incident.severity,
+                    incident.status.value,
+                    incident.trigger,
+                    incident.triggered_by,
+                    _json(incident.params),
+                    _json(incident.context),
+                    incident.group_key,
+                    incident.playbook_hash,
+                    _ts(incident.created_at),
+                    _ts(incident.updated_at),
+                ),
             )
             incident.id = int(cursor.lastrowid or 0)
             _insert_runs(db, incident.id, first_runs)
@@ -195,8 +209,9 @@ class SqliteStore(Store):
     async def count_open_incidents(self) -> int:
         closed = (IncidentStatus.RESOLVED.value, IncidentStatus.CANCELLED.value)
         row = await self._run(
-            lambda db: db.execute("SELECT COUNT(*) FROM incidents WHERE status NOT IN (?,?)", closed)
-            .fetchone()
+            lambda db: db.execute(
+                "SELECT COUNT(*) FROM incidents WHERE status NOT IN (?,?)", closed
+            ).fetchone()
         )
         return int(row[0])
 
@@ -275,7 +290,9 @@ class SqliteStore(Store):
 
         return await self._write(work)
 
-    async def renew_leases(self, engine_id: str, run_ids: Sequence[int], lease_until: datetime) -> None:
+    async def renew_leases(
+        self, engine_id: str, run_ids: Sequence[int], lease_until: datetime
+    ) -> None:
         if not run_ids:
             return
         marks = ",".join("?" * len(run_ids))
@@ -318,8 +335,15 @@ class SqliteStore(Store):
             cursor = db.execute(
                 "UPDATE step_runs SET status = ?, finished_at = ?, result = ?, error = ?,"
                 " lease_until = NULL WHERE id = ? AND claimed_by = ? AND status = ?",
-                (status.value, _ts(at), _json_or_null(result), error, run_id, engine_id,
-                 RunStatus.RUNNING.value),
+                (
+                    status.value,
+                    _ts(at),
+                    _json_or_null(result),
+                    error,
+                    run_id,
+                    engine_id,
+                    RunStatus.RUNNING.value,
+                ),
             )
             if cursor.rowcount == 0:
                 return None
@@ -349,8 +373,15 @@ class SqliteStore(Store):
                 "UPDATE step_runs SET status = ?, due_at = ?, resume = ?, wake_on_status = ?,"
                 " claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?"
                 " AND status = ?",
-                (RunStatus.WAITING.value, _ts(due_at), _json(resume), int(wake_on_status),
-                 run_id, engine_id, RunStatus.RUNNING.value),
+                (
+                    RunStatus.WAITING.value,
+                    _ts(due_at),
+                    _json(resume),
+                    int(wake_on_status),
+                    run_id,
+                    engine_id,
+                    RunStatus.RUNNING.value,
+                ),
             )
             if cursor.rowcount == 0:
                 return False
@@ -392,7 +423,9 @@ class SqliteStore(Store):
         await self._write(work)
 
     async def list_tokens(self) -> list[TokenRecord]:
-        rows = await self._run(lambda db: db.execute("SELECT * FROM tokens ORDER BY name").fetchall())
+        rows = await self._run(
+            lambda db: db.execute("SELECT * FROM tokens ORDER BY name").fetchall()
+        )
         return [_token(row) for row in rows]
 
     async def revoke_token(self, name: str, at: datetime) -> bool:
@@ -430,7 +463,9 @@ class SqliteStore(Store):
             ).fetchall()
         )
         return [
-            EngineRecord(row["id"], row["host"], row["pid"], _dt(row["started_at"]), _dt(row["seen_at"]))
+            EngineRecord(
+                row["id"], row["host"], row["pid"], _dt(row["started_at"]), _dt(row["seen_at"])
+            )
             for row in rows
         ]
 
@@ -474,8 +509,19 @@ def _insert_runs(db: sqlite3.Connection, incident_id: int, runs: Sequence[NewRun
     db.executemany(
         "INSERT INTO step_runs (incident_id, phase, step_index, step_id, action, attempt, status,"
         " due_at) VALUES (?,?,?,?,?,?,?,?)",
-        [(incident_id, run.phase.value, run.step_index, run.step_id, run.action, run.attempt,
-          RunStatus.PENDING.value, _ts(run.due_at)) for run in runs],
+        [
+            (
+                incident_id,
+                run.phase.value,
+                run.step_index,
+                run.step_id,
+                run.action,
+                run.attempt,
+                RunStatus.PENDING.value,
+                _ts(run.due_at),
+            )
+            for run in runs
+        ],
     )
 
 
@@ -484,8 +530,17 @@ def _insert_entries(
 ) -> None:
     db.executemany(
         "INSERT INTO timeline (incident_id, at, actor, kind, message, data) VALUES (?,?,?,?,?,?)",
-        [(incident_id or entry.incident_id, _ts(entry.at), entry.actor, entry.kind, entry.message,
-          _json(entry.data)) for entry in entries],
+        [
+            (
+                incident_id or entry.incident_id,
+                _ts(entry.at),
+                entry.actor,
+                entry.kind,
+                entry.message,
+                _json(entry.data),
+            )
+            for entry in entries
+        ],
     )
 
 
@@ -503,9 +558,17 @@ def _skip_open_steps(
         )
     _insert_entries(
         db,
-        [TimelineEntry(incident_id, at, "engine", "step.skipped",
-                       f"{row['step_id']}: skipped, the incident was {status.value}",
-                       {"step": row["step_id"]}) for row in rows],
+        [
+            TimelineEntry(
+                incident_id,
+                at,
+                "engine",
+                "step.skipped",
+                f"{row['step_id']}: skipped, the incident was {status.value}",
+                {"step": row["step_id"]},
+            )
+            for row in rows
+        ],
     )
 
 
@@ -564,5 +627,6 @@ def _run(row: sqlite3.Row) -> StepRun:
 
 
 def _token(row: sqlite3.Row) -> TokenRecord:
-    return TokenRecord(row["name"], row["role"], row["sha256"], _dt(row["created_at"]),
-                       _opt_dt(row["revoked_at"]))
+    return TokenRecord(
+        row["name"], row["role"], row["sha256"], _dt(row["created_at"]), _opt_dt(row["revoked_at"])
+    )

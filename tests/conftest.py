@@ -1,0 +1,92 @@
+"""Fixtures shared by every test: a config on a temporary SQLite file, runtimes, a probe."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.probe import Probe
+
+from surge.config import Config, EngineSettings
+from surge.runtime import Runtime, build_runtime
+from surge.store.records import RunStatus
+
+RuntimeFactory = Callable[..., Awaitable[Runtime]]
+
+
+@pytest.fixture
+def playbook_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def write_playbook(playbook_dir: Path) -> Callable[[str, str], Path]:
+    def write(name: str, text: str) -> Path:
+        path = playbook_dir / f"{name}.yaml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def config(tmp_path: Path, playbook_dir: Path) -> Config:
+    return Config(
+        store=f"sqlite:///{tmp_path / 'surge.db'}",
+        playbooks=playbook_dir,
+        engine=EngineSettings(lease=1.0, poll_interval=0.02, max_concurrency=200),
+    )
+
+
+@pytest.fixture
+def probe() -> Probe:
+    return Probe()
+
+
+@pytest.fixture
+async def make_runtime(config: Config, probe: Probe) -> AsyncIterator[RuntimeFactory]:
+    """``await make_runtime(start=True, plugins=[...], config=...)``: opened, closed at teardown."""
+    opened: list[Runtime] = []
+
+    async def make(
+        *, start: bool = True, plugins: list[object] | None = None, config: Config = config
+    ) -> Runtime:
+        runtime = build_runtime(
+            config, extra_plugins=[probe, *(plugins or [])], load_entry_points=False
+        )
+        assert not runtime.problems, runtime.problems
+        await runtime.open()
+        if start:
+            await runtime.engine.start()
+        opened.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in reversed(opened):
+        await runtime.close()
+
+
+async def settle(runtime: Runtime, incident_id: int, timeout: float = 10.0) -> list[Any]:  # noqa: ASYNC109
+    """Wait until the incident has no pending, running or waiting step; return its runs."""
+    open_states = (RunStatus.PENDING, RunStatus.RUNNING, RunStatus.WAITING)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        runs = await runtime.store.runs(incident_id)
+        if runs and not any(run.status in open_states for run in runs):
+            return runs
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(
+                f"incident {incident_id} still busy: {[(r.step_id, r.status.value) for r in runs]}"
+            )
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def wait_settled() -> Callable[..., Awaitable[list[Any]]]:
+    return settle
