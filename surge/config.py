@@ -50,6 +50,13 @@ class WebhookTarget:
     secret: str | None = None
     timeout: float = 10.0
     headers: dict[str, str] = field(default_factory=dict)
+    secret_env: str | None = None  # read when used, so a missing one fails only that step
+
+    def signing_secret(self) -> str | None:
+        """The secret to sign with: the literal one, or the environment variable's value."""
+        if self.secret_env:
+            return os.environ.get(self.secret_env) or None
+        return self.secret
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,8 @@ class Config:
 
     def secrets(self) -> list[str]:
         """Every secret value in the config, so logs and timelines can redact them."""
-        return [target.secret for target in self.webhooks.values() if target.secret]
+        found = (target.signing_secret() for target in self.webhooks.values())
+        return [secret for secret in found if secret]
 
 
 def find_config_path(explicit: str | None = None) -> Path | None:
@@ -202,7 +210,7 @@ def _webhooks(node: YNode, check: Checker) -> dict[str, WebhookTarget]:
         if not fields or "url" not in fields:
             continue
         url = check.string(fields["url"], f"{what}.url")
-        secret = _secret(fields, check, what)
+        secret, secret_env = _secret(fields, check, what)
         timeout = (
             check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 10.0
         )
@@ -212,22 +220,17 @@ def _webhooks(node: YNode, check: Checker) -> dict[str, WebhookTarget]:
         if url and not url.startswith(("http://", "https://")):
             check.error(fields["url"].pos, f"{what}.url must start with http:// or https://")
         if url:
-            targets[name] = WebhookTarget(url, secret, timeout or 10.0, headers)
+            targets[name] = WebhookTarget(url, secret, timeout or 10.0, headers, secret_env)
     return targets
 
 
-def _secret(fields: dict[str, YNode], check: Checker, what: str) -> str | None:
+def _secret(fields: dict[str, YNode], check: Checker, what: str) -> tuple[str | None, str | None]:
+    """``(secret, name of the environment variable holding it)``."""
     if "secret" in fields:
-        return check.string(fields["secret"], f"{what}.secret")
-    if "secret_env" not in fields:
-        return None
-    variable = check.string(fields["secret_env"], f"{what}.secret_env")
-    if variable is None:
-        return None
-    value = os.environ.get(variable)
-    if not value:
-        check.error(fields["secret_env"].pos, f"{what}.secret_env: ${variable} is not set")
-    return value
+        return check.string(fields["secret"], f"{what}.secret"), None
+    if "secret_env" in fields:
+        return None, check.string(fields["secret_env"], f"{what}.secret_env")
+    return None, None
 
 
 def _commands(node: YNode, check: Checker) -> dict[str, CommandTarget]:

@@ -193,3 +193,53 @@ async def test_kill_9_during_a_slow_step_then_restart(tmp_path: Path, receiver: 
     }
     messages = [entry["message"] for entry in state["timeline"]]
     assert any("two: the engine stopped while this step was running" in m for m in messages)
+
+
+@pytest.mark.slow
+async def test_repeated_kills_at_random_moments_lose_and_repeat_nothing(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """Bounded in CI (4 kills); SURGE_SOAK=1 runs 25."""
+    import random
+
+    kills = 25 if os.environ.get("SURGE_SOAK") else 4
+    rng = random.Random(kills)
+    port = free_port()
+    config = write_setup(tmp_path, receiver.port, port)  # type: ignore[attr-defined]
+    steps = "\n".join(
+        f"  - {{id: s{n}, action: webhook, with: {{target: fast, body: {{n: {n}}}}}}}"
+        for n in range(8)
+    )
+    (tmp_path / "playbooks" / "many.yaml").write_text(
+        f"id: many\ntitle: Many steps\nsteps:\n{steps}\n"
+        "  - {id: pause, action: wait, with: {for: 300ms}}\n"
+        "  - {id: last, action: webhook, with: {target: fast, body: {n: 99}}}\n"
+    )
+    code, output = await surge("trigger", "many", "--json", "--config", str(config))
+    assert code == 0, output
+    incident_id = json.loads(output)["id"]
+    for _ in range(kills):
+        server = await start_server(config, port)
+        await asyncio.sleep(rng.uniform(0.0, 0.4))
+        os.kill(server.pid, signal.SIGKILL)
+        await server.wait()
+    server = await start_server(config, port)
+    try:
+        for _ in range(300):
+            state = await incident_state(config, incident_id)
+            if len(state["steps"]) == 10 and all(
+                s["status"] == "succeeded" for s in state["steps"]
+            ):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        server.terminate()
+        await server.wait()
+    assert [(s["step"], s["attempt"], s["status"]) for s in state["steps"]] == [
+        *((f"s{n}", 1, "succeeded") for n in range(8)),
+        ("pause", 1, "succeeded"),
+        ("last", 1, "succeeded"),
+    ]
+    expected = {f"{incident_id}:steps:{step}:1" for step in [*(f"s{n}" for n in range(8)), "last"]}
+    assert set(receiver.processed) == expected
+    assert sorted(body["n"] for body in receiver.processed.values()) == [*range(8), 99]
