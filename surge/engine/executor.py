@@ -50,7 +50,14 @@ class StepExecutor:
                 playbook=None,
             )
             return
-        step = flow.steps_of(playbook, run.phase)[run.step_index]
+        step = _locate(playbook, run)
+        if step is None:
+            message = (
+                f"step {run.step_id!r} is no longer in playbook {playbook.id!r}; it was "
+                "changed while this incident ran"
+            )
+            await self._fail(run, incident, None, Failure(message, False))
+            return
         spec = self.engine.actions.get(step.action)
         if spec is None:
             await self._fail(
@@ -240,7 +247,7 @@ class StepExecutor:
         )
 
     async def _fail(
-        self, run: StepRun, incident: Incident, playbook: Playbook, failure: Failure
+        self, run: StepRun, incident: Incident, playbook: Playbook | None, failure: Failure
     ) -> None:
         await self._finish(
             run,
@@ -307,3 +314,12 @@ class StepExecutor:
             self.engine.wake()
         if incident is not None:
             await self.engine.plugins.step_finished(incident, finished)
+
+
+def _locate(playbook: Playbook, run: StepRun) -> Step | None:
+    """The run's step, found by id so that an edited playbook cannot shift it to another."""
+    for index, step in enumerate(flow.steps_of(playbook, run.phase)):
+        if step.id == run.step_id:
+            run.step_index = index
+            return step
+    return None

@@ -140,3 +140,34 @@ async def test_a_run_taken_over_by_another_engine_is_not_finished_twice(
     assert await store.finish_run(run.id, "slow", RunStatus.SUCCEEDED, later, []) is None
     assert await store.finish_run(run.id, "fast", RunStatus.SUCCEEDED, later, []) is not None
     assert not await store.mark_run_started(run.id, "slow", {}, [])
+
+
+async def test_a_playbook_edited_under_a_running_incident_never_runs_the_wrong_step(
+    write_playbook, make_runtime, probe, wait_settled
+):
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: Edited
+        steps:
+          - {id: gone, action: probe.record}
+    """,
+    )
+    before = await make_runtime(start=False)
+    incident = await before.engine.trigger("pb", {}, actor="test")
+    await before.close()
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: Edited
+        steps:
+          - {id: other, action: probe.record}
+    """,
+    )
+    after = await make_runtime()
+    [run] = await wait_settled(after, incident.id)
+    assert run.status is RunStatus.FAILED
+    assert "step 'gone' is no longer in playbook 'pb'" in (run.error or "")
+    assert probe.calls == []
