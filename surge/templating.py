@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 CONTEXT_NAMES = ("params", "incident", "steps", "labels", "annotations", "now")
@@ -25,11 +26,39 @@ class TemplateError(Exception):
     """A template failed to render: a missing variable, a bad filter, a sandbox refusal."""
 
 
+MAX_POWER = 1000  # largest exponent ``**`` accepts
+MAX_REPEAT = 100_000  # longest string or list ``*`` may build
+
+
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox, plus limits on ``*`` and ``**`` so a template cannot eat the machine.
+
+    Constant folding is off too: otherwise ``'a' * 10**9`` would run while compiling, when
+    ``surge validate`` merely checks the syntax.
+    """
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
+            raise SecurityError(f"exponent {right} is larger than {MAX_POWER}")
+        if operator == "*" and _repeats(left, right) > MAX_REPEAT:
+            raise SecurityError(f"the result would be longer than {MAX_REPEAT}")
+        return super().call_binop(context, operator, left, right)
+
+
+def _repeats(left: Any, right: Any) -> int:
+    for sequence, count in ((left, right), (right, left)):
+        if isinstance(sequence, str | list | tuple) and isinstance(count, int):
+            return len(sequence) * count
+    return 0
+
+
 class Templates:
     """A sandboxed Jinja2 environment with StrictUndefined, shared by one engine."""
 
     def __init__(self, filters: Mapping[str, Callable[..., Any]] | None = None) -> None:
-        self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        self.env = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False, optimized=False)
         self.env.filters.update(filters or {})
         self._compile = lru_cache(maxsize=4096)(self.env.from_string)
         self._compile_expression = lru_cache(maxsize=4096)(self._expression)

@@ -73,7 +73,11 @@ def load(text: str | bytes, file: str) -> tuple[YNode | None, list[YamlProblem]]
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
             return None, [YamlProblem(Pos(file, 1, 1), f"not UTF-8 text ({error.reason})")]
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # checks every character up front, so it can refuse too
+    except yaml.reader.ReaderError as error:
+        message = f"YAML syntax: character #x{error.character:04x} is not allowed"
+        return None, [YamlProblem(_offset_pos(text, file, error.position), message)]
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -96,6 +100,11 @@ def load(text: str | bytes, file: str) -> tuple[YNode | None, list[YamlProblem]]
     except _TooLarge:
         return None, [YamlProblem(Pos(file, 1, 1), f"document has more than {MAX_NODES} values")]
     return (tree if not converter.problems else None), converter.problems
+
+
+def _offset_pos(text: str, file: str, offset: int) -> Pos:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return Pos(file, text.count("\n", 0, offset) + 1, offset - line_start + 1)
 
 
 class _Converter:
