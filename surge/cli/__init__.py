@@ -12,23 +12,31 @@ from surge.cli import commands
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.config import ROLES, ConfigError
+from surge.store import StoreError
 
 STATUSES = ("triggered", "acknowledged", "mitigated", "resolved", "cancelled")
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH",
-                        help="config file (default: $SURGE_CONFIG, then config/surge.yaml)")
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $SURGE_CONFIG, then config/surge.yaml)",
+    )
     common.add_argument("--json", action="store_true", help="print JSON for scripts")
     remote = argparse.ArgumentParser(add_help=False, parents=[common])
-    remote.add_argument("--server", metavar="URL",
-                        help="talk to this surge server (default: $SURGE_SERVER; without it, "
-                             "work on the store directly)")
+    remote.add_argument(
+        "--server",
+        metavar="URL",
+        help="talk to this surge server (default: $SURGE_SERVER; without it, "
+        "work on the store directly)",
+    )
     remote.add_argument("--token", metavar="TOKEN", help="bearer token (default: $SURGE_TOKEN)")
 
     parser = argparse.ArgumentParser(
-        prog="surge", description="Runs the agreed response when a service is under stress.")
+        prog="surge", description="Runs the agreed response when a service is under stress."
+    )
     parser.add_argument("--version", action="version", version=f"surge {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -36,19 +44,35 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", metavar="HOST:PORT", help="overrides `listen` in the config")
 
     validate = sub.add_parser("validate", parents=[common], help="check playbooks and config")
-    validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help="files or folders (default: the config and its playbooks)")
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders (default: the config and its playbooks)",
+    )
 
     sub.add_parser("list", parents=[remote], help="list the loaded playbooks")
 
     trigger = sub.add_parser("trigger", parents=[remote], help="start a playbook by hand")
     trigger.add_argument("playbook")
-    trigger.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
-                         help="a param, repeatable")
-    trigger.add_argument("--wait", action="store_true",
-                         help="follow the run live until no step is left to run")
-    trigger.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                         help="with --wait: stop following after this long")
+    trigger.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a param, repeatable",
+    )
+    trigger.add_argument(
+        "--wait", action="store_true", help="follow the run live until no step is left to run"
+    )
+    trigger.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --wait: stop following after this long (exit 1 if steps are left)",
+    )
 
     incidents = sub.add_parser("incidents", parents=[remote], help="list incidents")
     incidents.add_argument("--status", action="append", choices=STATUSES, default=[])
@@ -58,10 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", parents=[remote], help="an incident's steps and timeline")
     show.add_argument("id", type=int)
-    show.add_argument("--follow", "-f", action="store_true", help="keep printing new entries")
+    show.add_argument(
+        "--follow",
+        "-f",
+        action="store_true",
+        help="keep printing new entries until the incident is closed and idle",
+    )
 
-    for name, text in (("ack", "acknowledge"), ("mitigate", "mark mitigated"),
-                       ("resolve", "resolve (runs on_resolve)"), ("cancel", "cancel")):
+    for name, text in (
+        ("ack", "acknowledge"),
+        ("mitigate", "mark mitigated"),
+        ("resolve", "resolve (runs on_resolve)"),
+        ("cancel", "cancel"),
+    ):
         change = sub.add_parser(name, parents=[remote], help=f"{text} an incident")
         change.add_argument("id", type=int)
         change.add_argument("--note", "-m", default="", help="shown on the timeline")
@@ -89,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             err.print(str(problem), markup=False)
         err.print("the config has problems; `surge validate` lists them all", style="red")
+        return 1
+    except StoreError as error:
+        err.print(f"surge: the store cannot be used: {error}", style="red", markup=False)
         return 1
     except CliError as error:
         err.print(f"surge: {error}", style="red", markup=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -41,7 +42,9 @@ class Backend(ABC):
     async def trigger(self, playbook: str, params: dict[str, Any]) -> Json: ...
 
     @abstractmethod
-    async def incidents(self, statuses: list[str], playbook: str | None, limit: int) -> list[Json]: ...
+    async def incidents(
+        self, statuses: list[str], playbook: str | None, limit: int
+    ) -> list[Json]: ...
 
     @abstractmethod
     async def incident(self, incident_id: int) -> Json:
@@ -57,8 +60,12 @@ class Backend(ABC):
         return None
 
 
-_STATUS_OF = {"ack": IncidentStatus.ACKNOWLEDGED, "mitigate": IncidentStatus.MITIGATED,
-              "resolve": IncidentStatus.RESOLVED, "cancel": IncidentStatus.CANCELLED}
+_STATUS_OF = {
+    "ack": IncidentStatus.ACKNOWLEDGED,
+    "mitigate": IncidentStatus.MITIGATED,
+    "resolve": IncidentStatus.RESOLVED,
+    "cancel": IncidentStatus.CANCELLED,
+}
 
 
 class LocalBackend(Backend):
@@ -68,13 +75,16 @@ class LocalBackend(Backend):
         self.where = f"store {runtime.config.store}"
 
     async def playbooks(self) -> Json:
-        return {"playbooks": [serialize.playbook(item) for item in self.runtime.playbooks.all()],
-                "problems": [str(problem) for problem in self.runtime.problems]}
+        return {
+            "playbooks": [serialize.playbook(item) for item in self.runtime.playbooks.all()],
+            "problems": [str(problem) for problem in self.runtime.problems],
+        }
 
     async def trigger(self, playbook: str, params: dict[str, Any]) -> Json:
         try:
-            incident = await self.runtime.engine.trigger(playbook, params, actor=self.actor,
-                                                         source="cli")
+            incident = await self.runtime.engine.trigger(
+                playbook, params, actor=self.actor, source="cli"
+            )
         except UnknownPlaybook:
             known = ", ".join(item.id for item in self.runtime.playbooks.all()) or "none loaded"
             raise CliError(f"no playbook {playbook!r} (known: {known})", 2) from None
@@ -84,8 +94,10 @@ class LocalBackend(Backend):
 
     async def incidents(self, statuses: list[str], playbook: str | None, limit: int) -> list[Json]:
         records = await self.runtime.store.list_incidents(
-            statuses=[IncidentStatus(status) for status in statuses], playbook_id=playbook,
-            limit=limit)
+            statuses=[IncidentStatus(status) for status in statuses],
+            playbook_id=playbook,
+            limit=limit,
+        )
         return [serialize.incident(record) for record in records]
 
     async def incident(self, incident_id: int) -> Json:
@@ -101,7 +113,8 @@ class LocalBackend(Backend):
     async def change_status(self, incident_id: int, action: str, note: str) -> Json:
         try:
             record = await self.runtime.engine.change_status(
-                incident_id, _STATUS_OF[action], self.actor, note)
+                incident_id, _STATUS_OF[action], self.actor, note
+            )
         except UnknownIncident:
             raise CliError(f"no incident {incident_id}") from None
         except TransitionError as error:
@@ -122,27 +135,45 @@ class HttpBackend(Backend):
         self.url = url.rstrip("/")
         self.where = f"server {self.url}"
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.session = aiohttp.ClientSession(headers=headers,
-                                             timeout=aiohttp.ClientTimeout(total=30))
+        self.session = aiohttp.ClientSession(
+            headers=headers, timeout=aiohttp.ClientTimeout(total=30)
+        )
 
-    async def _call(self, method: str, path: str, body: Json | None = None,
-                    params: list[tuple[str, str]] | None = None) -> Any:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        body: Json | None = None,
+        params: list[tuple[str, str]] | None = None,
+    ) -> Any:
         try:
-            async with self.session.request(method, self.url + path, json=body,
-                                            params=params) as response:
+            async with self.session.request(
+                method, self.url + path, json=body, params=params
+            ) as response:
                 try:
                     data = await response.json(content_type=None)
                 except ValueError:
                     data = {"error": (await response.text())[:200]}
         except aiohttp.ClientError as error:
-            raise CliError(f"cannot reach the surge server at {self.url}: {error}; is `surge "
-                           "serve` running, and is --server right?") from None
+            raise CliError(
+                f"cannot reach the surge server at {self.url}: {error}; is `surge "
+                "serve` running, and is --server right?"
+            ) from None
         if response.status >= 400:
-            message = data.get("error", f"HTTP {response.status}") if isinstance(data, dict) else str(data)
-            code = 2 if response.status in (400, 404) and "problems" in data else 1
+            body = data if isinstance(data, dict) else {"error": str(data)}
+            message = str(body.get("error", f"HTTP {response.status}"))
+            problems = [str(problem) for problem in body.get("problems", [])]
+            # the same usage errors as on the store directly: bad params, unknown playbook
+            code = (
+                2
+                if response.status in (400, 404) and ("problems" in body or "known" in body)
+                else 1
+            )
+            if "known" in body:
+                message += f" (known: {', '.join(body['known']) or 'none loaded'})"
             if response.status == 401:
                 message += " (pass --token or set SURGE_TOKEN; see `surge token create`)"
-            raise CliError(message, code, list(data.get("problems", [])))
+            raise CliError(message, code, problems)
         return data
 
     async def playbooks(self) -> Json:
@@ -150,8 +181,9 @@ class HttpBackend(Backend):
         return data
 
     async def trigger(self, playbook: str, params: dict[str, Any]) -> Json:
-        data: Json = await self._call("POST", f"/api/v1/playbooks/{playbook}/trigger",
-                                      {"params": params})
+        data: Json = await self._call(
+            "POST", f"/api/v1/playbooks/{quote(playbook, safe='')}/trigger", {"params": params}
+        )
         return data
 
     async def incidents(self, statuses: list[str], playbook: str | None, limit: int) -> list[Json]:
@@ -166,8 +198,9 @@ class HttpBackend(Backend):
         return data
 
     async def change_status(self, incident_id: int, action: str, note: str) -> Json:
-        data: Json = await self._call("POST", f"/api/v1/incidents/{incident_id}/{action}",
-                                      {"note": note})
+        data: Json = await self._call(
+            "POST", f"/api/v1/incidents/{incident_id}/{action}", {"note": note}
+        )
         return data
 
     async def close(self) -> None:

@@ -16,7 +16,14 @@ from typing import Any
 from surge.cli import render
 from surge.cli.backend import Backend, CliError, HttpBackend, LocalBackend
 from surge.cli.render import err, out
-from surge.config import Config, ConfigError, find_config_path, load_config, parse_config, parse_listen
+from surge.config import (
+    Config,
+    ConfigError,
+    find_config_path,
+    load_config,
+    parse_config,
+    parse_listen,
+)
 from surge.runtime import build_runtime
 
 OPEN = ("triggered", "acknowledged", "mitigated")
@@ -25,9 +32,17 @@ _OPEN_RUN = ("pending", "running", "waiting")
 
 async def dispatch(args: argparse.Namespace) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
-        "validate": validate, "list": list_playbooks, "trigger": trigger,
-        "incidents": incidents, "show": show, "ack": change_status, "mitigate": change_status,
-        "resolve": change_status, "cancel": change_status, "plugins": plugins, "token": token,
+        "validate": validate,
+        "list": list_playbooks,
+        "trigger": trigger,
+        "incidents": incidents,
+        "show": show,
+        "ack": change_status,
+        "mitigate": change_status,
+        "resolve": change_status,
+        "cancel": change_status,
+        "plugins": plugins,
+        "token": token,
     }
     return await handlers[args.command](args)
 
@@ -48,8 +63,7 @@ async def _backend(args: argparse.Namespace) -> Backend:
     return LocalBackend(runtime, _actor())
 
 
-async def _with_backend(args: argparse.Namespace,
-                        work: Callable[[Backend], Awaitable[int]]) -> int:
+async def _with_backend(args: argparse.Namespace, work: Callable[[Backend], Awaitable[int]]) -> int:
     backend = await _backend(args)
     try:
         return await work(backend)
@@ -67,18 +81,24 @@ def serve(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     host, port = parse_listen(args.listen or config.listen)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     runtime = build_runtime(config)
-    out.print(f"surge: {len(runtime.playbooks)} playbooks from {config.playbooks}/, "
-              f"store {config.store}", markup=False)
+    out.print(
+        f"surge: {len(runtime.playbooks)} playbooks from {config.playbooks}/, store {config.store}",
+        markup=False,
+    )
     for problem in runtime.problems:
         err.print(f"  skipped: {problem}", style="yellow", markup=False)
     if not config.tokens:
         out.print("  API tokens: create one with `surge token create --role admin`", markup=False)
-    out.print(f"  listening on http://{host}:{port}/  (health: /healthz, metrics: /metrics)",
-              markup=False)
-    web.run_app(app_for(runtime), host=host, port=port, print=None,
-                access_log_format='%a "%r" %s %b %Tfs')
+    out.print(
+        f"  listening on http://{host}:{port}/  (health: /healthz, metrics: /metrics)", markup=False
+    )
+    web.run_app(
+        app_for(runtime), host=host, port=port, print=None, access_log_format='%a "%r" %s %b %Tfs'
+    )
     return 0
 
 
@@ -100,14 +120,15 @@ async def validate(args: argparse.Namespace) -> int:
     targets = [path for path in paths if path != config_path] if paths else [config.playbooks]
     runtime = build_runtime(config)
     for target in targets:
-        found = validate_path(target, runtime.actions, runtime.templates)
-        problems.extend(str(problem) for problem in found)
+        problems.extend(
+            str(problem) for problem in validate_path(target, runtime.actions, runtime.templates)
+        )
         checked.append(str(target))
     if args.json:
         render.print_json({"checked": checked, "problems": problems, "ok": not problems})
     else:
         for problem in problems:
-            out.print(problem, markup=False)
+            out.print(problem, markup=False, soft_wrap=True)  # one line each, never wrapped
         verdict = f"{len(problems)} problem(s)" if problems else "no problems"
         (err if problems else out).print(f"checked {', '.join(checked)}: {verdict}", markup=False)
     return 1 if problems else 0
@@ -133,11 +154,13 @@ async def list_playbooks(args: argparse.Namespace) -> int:
             return 0
         result = render.table("ID", "TITLE", "KIND", "SEVERITY", "PARAMS", "TRIGGERS")
         for item in data["playbooks"]:
-            params = ", ".join(f"{name}{'*' if spec['required'] else ''}"
-                               for name, spec in item["params"].items())
+            params = ", ".join(
+                f"{name}{'*' if spec['required'] else ''}" for name, spec in item["params"].items()
+            )
             triggers = ", ".join(next(iter(trigger)) for trigger in item["triggers"]) or "manual"
-            result.add_row(item["id"], item["title"], item["kind"], item["severity"], params,
-                           triggers)
+            result.add_row(
+                item["id"], item["title"], item["kind"], item["severity"], params, triggers
+            )
         out.print(result)
         for problem in data["problems"]:
             err.print(f"not loaded: {problem}", style="yellow", markup=False)
@@ -165,27 +188,40 @@ async def trigger(args: argparse.Namespace) -> int:
             render.print_json(incident)
             return 0
         if not args.json:
-            out.print(f"incident {incident['id']} opened: {incident['title']} "
-                      f"({backend.where})", markup=False)
+            out.print(
+                f"incident {incident['id']} opened: {incident['title']} ({backend.where})",
+                markup=False,
+            )
         if not await backend.engine_seen():
-            err.print("no surge server is running on this store: the steps will run once "
-                      "`surge serve` starts", style="yellow")
+            err.print(
+                "no surge server is running on this store: the steps will run once "
+                "`surge serve` starts",
+                style="yellow",
+            )
         if not args.wait:
             out.print(f"follow it with: surge show {incident['id']} --follow", markup=False)
             return 0
-        final = await _follow(backend, incident["id"], args.timeout, quiet=args.json)
+        final, finished = await _follow(backend, incident["id"], args.timeout, quiet=args.json)
         if args.json:
             render.print_json(final)
-        return 0
+        return 0 if finished else 1
 
     return await _with_backend(args, work)
 
 
-async def _follow(backend: Backend, incident_id: int, timeout: float | None, *,
-                  quiet: bool = False, until_idle: bool = True) -> dict[str, Any]:
-    """Print timeline entries as they come until no step is left to run (or forever)."""
+async def _follow(
+    backend: Backend,
+    incident_id: int,
+    follow_for: float | None,
+    *,
+    quiet: bool = False,
+    until_closed: bool = False,
+) -> tuple[dict[str, Any], bool]:
+    """Print timeline entries as they come until no step is left to run (and, with
+    ``until_closed``, the incident is resolved or cancelled). Returns the incident and
+    whether it got there before ``follow_for`` ran out."""
     seen = 0
-    deadline = time.monotonic() + timeout if timeout else None
+    deadline = time.monotonic() + follow_for if follow_for else None
     while True:
         data = await backend.incident(incident_id)
         for entry in data["timeline"]:
@@ -194,16 +230,20 @@ async def _follow(backend: Backend, incident_id: int, timeout: float | None, *,
                 if not quiet:
                     out.print(render.timeline_line(entry))
         idle = not any(run["status"] in _OPEN_RUN for run in data["steps"])
-        if until_idle and idle:
+        if idle and (data["status"] not in OPEN or not until_closed):
             if not quiet:
-                out.print(f"incident {incident_id} is {data['status']}; no step left to run",
-                          markup=False)
-            return data
+                out.print(
+                    f"incident {incident_id} is {data['status']}; no step left to run", markup=False
+                )
+            return data, True
         if deadline is not None and time.monotonic() > deadline:
             if not quiet:
-                out.print(f"stopped following after {timeout:g}s; incident {incident_id} is "
-                          f"{data['status']}", markup=False)
-            return data
+                err.print(
+                    f"stopped following after {follow_for:g}s; incident {incident_id} is "
+                    f"{data['status']} and still has steps to run",
+                    markup=False,
+                )
+            return data, False
         await asyncio.sleep(0.3)
 
 
@@ -230,15 +270,20 @@ async def show(args: argparse.Namespace) -> int:
             render.print_json(data)
             return 0
         out.print(f"incident {data['id']}: {data['title']}", style="bold", markup=False)
-        out.print(render.status(data["status"]), f" severity {data['severity']}, playbook "
-                  f"{data['playbook']}, {data['trigger']} by {data['triggered_by']} at "
-                  f"{render.when(data['created_at'])}", markup=False)
+        out.print(
+            render.status(data["status"]),
+            f" severity {data['severity']}, playbook "
+            f"{data['playbook']}, {data['trigger']} by {data['triggered_by']} at "
+            f"{render.when(data['created_at'])}",
+            markup=False,
+        )
         if data["params"]:
             out.print("params: " + json.dumps(data["params"], ensure_ascii=False), markup=False)
         out.print(render.steps_table(data["steps"]))
         out.print("\n[bold]Timeline[/bold]")
         if args.follow:
-            await _follow(backend, args.id, None, until_idle=False)
+            await _follow(backend, args.id, None, until_closed=True)
+            return 0
         for entry in data["timeline"]:
             out.print(render.timeline_line(entry))
         return 0
@@ -252,7 +297,7 @@ async def change_status(args: argparse.Namespace) -> int:
         if args.json:
             render.print_json(incident)
         else:
-            out.print(f"incident {incident['id']} is now ", render.status(incident["status"]))
+            out.print(f"incident {incident['id']} is now", render.status(incident["status"]))
         return 0
 
     return await _with_backend(args, work)
@@ -263,18 +308,32 @@ async def change_status(args: argparse.Namespace) -> int:
 
 async def plugins(args: argparse.Namespace) -> int:
     runtime = build_runtime(load_config(args.config))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in runtime.plugins.plugins():
-        actions = [name for name in runtime.actions.names() if runtime.actions.owner(name) == info.name]
-        rows.append({"name": info.name, "version": info.version, "builtin": info.builtin,
-                     "hooks": list(info.hooks), "actions": actions})
+        actions = [
+            name for name in runtime.actions.names() if runtime.actions.owner(name) == info.name
+        ]
+        rows.append(
+            {
+                "name": info.name,
+                "version": info.version,
+                "builtin": info.builtin,
+                "hooks": list(info.hooks),
+                "actions": actions,
+            }
+        )
     if args.json:
         render.print_json(rows)
         return 0
     result = render.table("PLUGIN", "VERSION", "KIND", "HOOKS", "ACTIONS")
     for row in rows:
-        result.add_row(row["name"], row["version"], "built-in" if row["builtin"] else "plugin",
-                       ", ".join(row["hooks"]), ", ".join(row["actions"]))
+        result.add_row(
+            row["name"],
+            row["version"],
+            "built-in" if row["builtin"] else "plugin",
+            ", ".join(row["hooks"]),
+            ", ".join(row["actions"]),
+        )
     out.print(result)
     return 0
 

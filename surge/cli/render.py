@@ -15,9 +15,17 @@ out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
 
 STATUS_STYLE = {
-    "triggered": "bold red", "acknowledged": "yellow", "mitigated": "cyan",
-    "resolved": "green", "cancelled": "dim", "succeeded": "green", "failed": "red",
-    "running": "bold yellow", "waiting": "yellow", "pending": "dim", "skipped": "dim",
+    "triggered": "bold red",
+    "acknowledged": "yellow",
+    "mitigated": "cyan",
+    "resolved": "green",
+    "cancelled": "dim",
+    "succeeded": "green",
+    "failed": "red",
+    "running": "bold yellow",
+    "waiting": "yellow",
+    "pending": "dim",
+    "skipped": "dim",
     "unknown": "bold magenta",
 }
 
@@ -40,8 +48,7 @@ def when(value: str | None) -> str:
 
 
 def table(*columns: str, title: str | None = None) -> Table:
-    result = Table(title=title, title_justify="left", header_style="bold", box=None,
-                   pad_edge=False)
+    result = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
     for column in columns:
         result.add_column(column, overflow="fold")
     return result
@@ -50,19 +57,34 @@ def table(*columns: str, title: str | None = None) -> Table:
 def incidents_table(incidents: list[dict[str, Any]]) -> Table:
     result = table("ID", "STATUS", "PLAYBOOK", "SEVERITY", "OPENED", "BY", "TITLE")
     for item in incidents:
-        result.add_row(str(item["id"]), status(item["status"]), item["playbook"], item["severity"],
-                       when(item["created_at"]), item["triggered_by"], item["title"])
+        result.add_row(
+            str(item["id"]),
+            status(item["status"]),
+            item["playbook"],
+            item["severity"],
+            when(item["created_at"]),
+            item["triggered_by"],
+            item["title"],
+        )
     return result
 
 
 def steps_table(steps: list[dict[str, Any]]) -> Table:
-    result = table("STEP", "ACTION", "TRY", "STATUS", "STARTED", "FINISHED", "OUTCOME",
-                   title="Steps")
+    result = table(
+        "STEP", "ACTION", "TRY", "STATUS", "STARTED", "FINISHED", "OUTCOME", title="Steps"
+    )
     for run in steps:
         outcome = run["error"] or short(run["result"])
         name = run["step"] if run["phase"] == "steps" else f"{run['step']} (on_resolve)"
-        result.add_row(name, run["action"], str(run["attempt"]), status(run["status"]),
-                       when(run["started_at"]), when(run["finished_at"]), outcome)
+        result.add_row(
+            name,
+            run["action"],
+            str(run["attempt"]),
+            status(run["status"]),
+            when(run["started_at"]),
+            when(run["finished_at"]),
+            outcome,
+        )
     return result
 
 

@@ -38,9 +38,13 @@ async def create(args: argparse.Namespace) -> int:
         return 0
     out.print(f"token {name!r} ({args.role}), shown only this once:", markup=False)
     out.print(value, markup=False)
-    err.print("use it as: export SURGE_TOKEN=… or `Authorization: Bearer …`; "
-              f"or put {{name: {name}, role: {args.role}, sha256: {digest}}} under auth.tokens "
-              "in config/surge.yaml", style="dim", markup=False)
+    err.print(
+        "use it as: export SURGE_TOKEN=… or `Authorization: Bearer …`; "
+        f"or put {{name: {name}, role: {args.role}, sha256: {digest}}} under auth.tokens "
+        "in config/surge.yaml",
+        style="dim",
+        markup=False,
+    )
     return 0
 
 
@@ -58,18 +62,32 @@ async def list_tokens(args: argparse.Namespace) -> int:
     finally:
         await store.close()
     config_tokens = load_config(args.config).tokens
-    rows = [{"name": r.name, "role": r.role, "source": "store",
-             "created_at": r.created_at.isoformat(),
-             "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None} for r in records]
-    rows += [{"name": t.name, "role": t.role, "source": "config", "created_at": None,
-              "revoked_at": None} for t in config_tokens]
+    rows = [
+        {
+            "name": r.name,
+            "role": r.role,
+            "source": "store",
+            "created_at": r.created_at.isoformat(),
+            "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
+        }
+        for r in records
+    ]
+    rows += [
+        {"name": t.name, "role": t.role, "source": "config", "created_at": None, "revoked_at": None}
+        for t in config_tokens
+    ]
     if args.json:
         render.print_json(rows)
         return 0
     result = render.table("NAME", "ROLE", "SOURCE", "CREATED", "REVOKED")
     for row in rows:
-        result.add_row(row["name"], row["role"], row["source"], render.when(row["created_at"]),
-                       render.when(row["revoked_at"]))
+        result.add_row(
+            row["name"],
+            row["role"],
+            row["source"],
+            render.when(row["created_at"]),
+            render.when(row["revoked_at"]),
+        )
     out.print(result)
     return 0
 
@@ -81,7 +99,9 @@ async def revoke(args: argparse.Namespace) -> int:
     finally:
         await store.close()
     if not done:
-        raise CliError(f"no active token named {args.name!r} in the store (tokens in the config "
-                       "are revoked by removing them there)")
+        raise CliError(
+            f"no active token named {args.name!r} in the store (tokens in the config "
+            "are revoked by removing them there)"
+        )
     out.print(f"token {args.name!r} revoked", markup=False)
     return 0

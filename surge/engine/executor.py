@@ -14,7 +14,14 @@ from surge.durations import format_duration
 from surge.engine import flow
 from surge.engine.arguments import check_args
 from surge.playbook.model import Playbook, Step
-from surge.store.records import Incident, IncidentStatus, RunStatus, StepRun, TimelineEntry
+from surge.store.records import (
+    Incident,
+    IncidentStatus,
+    Phase,
+    RunStatus,
+    StepRun,
+    TimelineEntry,
+)
 from surge.templating import TemplateError
 
 if TYPE_CHECKING:
@@ -48,6 +55,15 @@ class StepExecutor:
                 error=f"the {missing} is not loaded",
                 retryable=False,
                 playbook=None,
+            )
+            return
+        if not incident.status.is_open and run.phase is Phase.STEPS:
+            await self._finish(
+                run,
+                incident,
+                RunStatus.SKIPPED,
+                playbook=playbook,
+                message=f"{run.step_id}: skipped, the incident was {incident.status.value}",
             )
             return
         step = _locate(playbook, run)
@@ -243,7 +259,13 @@ class StepExecutor:
             ]
         )
         await self.store.defer_run(
-            run.id, self.engine.id, defer.until, dict(defer.state), defer.wake_on_status, entries
+            run.id,
+            self.engine.id,
+            defer.until,
+            dict(defer.state),
+            defer.wake_on_status,
+            entries,
+            self.engine.clock(),
         )
 
     async def _fail(

@@ -141,8 +141,12 @@ class Store(ABC):
         resume: dict[str, object],
         wake_on_status: bool,
         entries: Sequence[TimelineEntry],
+        at: datetime,
     ) -> bool:
-        """Put a running attempt to sleep until ``due_at`` (a durable wait)."""
+        """Put a running attempt to sleep until ``due_at`` (a durable wait).
+
+        When the incident was closed while the action ran (``steps`` phase), the run is
+        marked skipped instead and False returned."""
 
     @abstractmethod
     async def runs(self, incident_id: int) -> list[StepRun]: ...

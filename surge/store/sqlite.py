@@ -367,8 +367,12 @@ class SqliteStore(Store):
         resume: dict[str, object],
         wake_on_status: bool,
         entries: Sequence[TimelineEntry],
+        at: datetime,
     ) -> bool:
         def work(db: sqlite3.Connection) -> bool:
+            if _closed_under(db, run_id):  # closed while the action ran: no wait is left
+                _skip_runs(db, [run_id], at, "closed")
+                return False
             cursor = db.execute(
                 "UPDATE step_runs SET status = ?, due_at = ?, resume = ?, wake_on_status = ?,"
                 " claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?"
@@ -544,32 +548,53 @@ def _insert_entries(
     )
 
 
+def _closed_under(db: sqlite3.Connection, run_id: int) -> bool:
+    """Whether the run belongs to the ``steps`` phase of an incident closed meanwhile."""
+    row = db.execute(
+        "SELECT r.phase, i.status FROM step_runs r JOIN incidents i ON i.id = r.incident_id"
+        " WHERE r.id = ?",
+        (run_id,),
+    ).fetchone()
+    return (
+        bool(row)
+        and row["phase"] == Phase.STEPS.value
+        and not IncidentStatus(row["status"]).is_open
+    )
+
+
 def _skip_open_steps(
     db: sqlite3.Connection, incident_id: int, at: datetime, status: IncidentStatus
 ) -> None:
     rows = db.execute(
-        "SELECT id, step_id FROM step_runs WHERE incident_id = ? AND phase = ? AND status IN (?,?)",
+        "SELECT id FROM step_runs WHERE incident_id = ? AND phase = ? AND status IN (?,?)",
         (incident_id, Phase.STEPS.value, *_OPEN_RUN),
     ).fetchall()
-    for row in rows:
+    _skip_runs(db, [row["id"] for row in rows], at, status.value)
+
+
+def _skip_runs(db: sqlite3.Connection, run_ids: Sequence[int], at: datetime, why: str) -> None:
+    """Mark runs skipped because their incident was closed, each with a timeline entry."""
+    entries = []
+    for run_id in run_ids:
+        row = db.execute(
+            "SELECT incident_id, step_id FROM step_runs WHERE id = ?", (run_id,)
+        ).fetchone()
         db.execute(
-            "UPDATE step_runs SET status = ?, finished_at = ?, error = ? WHERE id = ?",
-            (RunStatus.SKIPPED.value, _ts(at), f"the incident was {status.value}", row["id"]),
+            "UPDATE step_runs SET status = ?, finished_at = ?, error = ?, lease_until = NULL"
+            " WHERE id = ?",
+            (RunStatus.SKIPPED.value, _ts(at), f"the incident was {why}", run_id),
         )
-    _insert_entries(
-        db,
-        [
+        entries.append(
             TimelineEntry(
-                incident_id,
+                row["incident_id"],
                 at,
                 "engine",
                 "step.skipped",
-                f"{row['step_id']}: skipped, the incident was {status.value}",
+                f"{row['step_id']}: skipped, the incident was {why}",
                 {"step": row["step_id"]},
             )
-            for row in rows
-        ],
-    )
+        )
+    _insert_entries(db, entries)
 
 
 def _incident(row: sqlite3.Row) -> Incident:

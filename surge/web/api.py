@@ -28,10 +28,12 @@ _ACTIONS = {
 @requires(*READERS)
 async def list_playbooks(request: web.Request) -> web.Response:
     state = runtime(request)
-    return web.json_response({
-        "playbooks": [serialize.playbook(item) for item in state.playbooks.all()],
-        "problems": [str(problem) for problem in state.problems],
-    })
+    return web.json_response(
+        {
+            "playbooks": [serialize.playbook(item) for item in state.playbooks.all()],
+            "problems": [str(problem) for problem in state.problems],
+        }
+    )
 
 
 @routes.post("/api/v1/playbooks/{playbook}/trigger")
@@ -47,7 +49,7 @@ async def create_incident(request: web.Request) -> web.Response:
     body = await json_body(request)
     playbook = body.get("playbook")
     if not isinstance(playbook, str) or not playbook:
-        raise web.HTTPBadRequest(reason="the body needs \"playbook\": ID")
+        raise web.HTTPBadRequest(reason='the body needs "playbook": ID')
     return await _trigger(request, playbook, body.get("params", {}))
 
 
@@ -56,21 +58,26 @@ async def _trigger(request: web.Request, playbook_id: str, params: Any) -> web.R
     caller = principal(request)
     playbook = state.playbooks.get(playbook_id)
     if playbook is None:
-        return error_response(404, f"no playbook {playbook_id!r}",
-                              known=[item.id for item in state.playbooks.all()])
+        return error_response(
+            404, f"no playbook {playbook_id!r}", known=[item.id for item in state.playbooks.all()]
+        )
     allowed = playbook.manual_roles()
     if not caller.has(allowed):
         needs = ", ".join(allowed) if allowed else "admin (the playbook has no manual trigger)"
-        raise web.HTTPForbidden(reason=f"role {caller.role!r} may not trigger {playbook_id}; "
-                                       f"needs: {needs}")
+        raise web.HTTPForbidden(
+            reason=f"role {caller.role!r} may not trigger {playbook_id}; needs: {needs}"
+        )
     if not isinstance(params, dict):
-        raise web.HTTPBadRequest(reason="\"params\" must be a JSON object")
+        raise web.HTTPBadRequest(reason='"params" must be a JSON object')
     try:
         incident = await state.engine.trigger(playbook_id, params, actor=caller.name, source="api")
     except ParamError as error:
         return error_response(400, "invalid params", problems=error.problems)
-    return web.json_response(serialize.incident(incident), status=201,
-                             headers={"Location": f"/api/v1/incidents/{incident.id}"})
+    return web.json_response(
+        serialize.incident(incident),
+        status=201,
+        headers={"Location": f"/api/v1/incidents/{incident.id}"},
+    )
 
 
 @routes.get("/api/v1/incidents")
@@ -79,10 +86,10 @@ async def list_incidents(request: web.Request) -> web.Response:
     query = request.query
     try:
         statuses = [IncidentStatus(value) for value in query.getall("status", [])]
-        limit = int(query.get("limit", "100"))
     except ValueError:
         allowed = ", ".join(status.value for status in IncidentStatus)
-        raise web.HTTPBadRequest(reason=f"status must be one of {allowed}; limit a number") from None
+        raise web.HTTPBadRequest(reason=f"status must be one of {allowed}") from None
+    limit = _number(query.get("limit", "100"), "limit must be a number")
     incidents = await runtime(request).store.list_incidents(
         statuses=statuses, playbook_id=query.get("playbook"), limit=max(1, min(limit, 1000))
     )
@@ -108,16 +115,17 @@ async def show_incident(request: web.Request) -> web.Response:
 async def incident_timeline(request: web.Request) -> web.Response:
     state = runtime(request)
     incident_id = _incident_id(request)
-    try:
-        after = int(request.query.get("after", "0"))
-    except ValueError:
-        raise web.HTTPBadRequest(reason="after must be a timeline entry id (a number)") from None
+    after = _number(request.query.get("after", "0"), "after must be a timeline entry id (a number)")
     incident = await state.store.get_incident(incident_id)
     if incident is None:
         return error_response(404, f"no incident {incident_id}")
     entries = await state.store.timeline(incident_id, after)
-    return web.json_response({"incident": serialize.incident(incident),
-                              "timeline": [serialize.entry(item) for item in entries]})
+    return web.json_response(
+        {
+            "incident": serialize.incident(incident),
+            "timeline": [serialize.entry(item) for item in entries],
+        }
+    )
 
 
 @routes.post(r"/api/v1/incidents/{id}/{action:(ack|mitigate|resolve|cancel)}")
@@ -127,7 +135,7 @@ async def change_status(request: web.Request) -> web.Response:
     body = await json_body(request)
     note = body.get("note", "")
     if not isinstance(note, str):
-        raise web.HTTPBadRequest(reason="\"note\" must be a string")
+        raise web.HTTPBadRequest(reason='"note" must be a string')
     status = _ACTIONS[request.match_info["action"]]
     try:
         incident = await state.engine.change_status(
@@ -140,8 +148,17 @@ async def change_status(request: web.Request) -> web.Response:
     return web.json_response(serialize.incident(incident))
 
 
+def _number(raw: str, problem: str) -> int:
+    """A query parameter as an int the store can take (SQLite holds 64 bits), or a 400."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(reason=problem) from None
+    return max(-(2**63), min(value, 2**63 - 1))
+
+
 def _incident_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise web.HTTPNotFound(reason=f"no incident {raw!r}: incident ids are numbers")
     return int(raw)

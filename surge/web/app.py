@@ -28,8 +28,9 @@ def create_app(
 
 
 def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
-    app = web.Application(middlewares=[errors_middleware, auth_middleware],
-                          client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[errors_middleware, auth_middleware], client_max_size=MAX_BODY
+    )
     app[RUNTIME] = state
     app.add_routes(health.routes)
     app.add_routes(api.routes)

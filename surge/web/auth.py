@@ -7,12 +7,13 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from surge.config import TokenEntry
 from surge.store.base import Store
 
 TOKEN_PREFIX = "surge_"
-Handler = Callable[..., Awaitable[object]]
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 ROLES_ATTR = "__surge_roles__"
 
 
@@ -32,10 +33,13 @@ def new_token() -> tuple[str, str]:
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogateescape: a header with bytes that are not UTF-8 still hashes (to no known token)
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-async def authenticate(token: str, configured: Iterable[TokenEntry], store: Store) -> Principal | None:
+async def authenticate(
+    token: str, configured: Iterable[TokenEntry], store: Store
+) -> Principal | None:
     digest = hash_token(token)
     for entry in configured:
         if hmac.compare_digest(entry.sha256, digest):

@@ -444,3 +444,23 @@ async def test_metrics_count_incidents_and_steps(write_playbook, make_runtime, w
         == 1.0
     )
     assert registry.get_sample_value("surge_open_incidents") == 1.0
+
+
+async def test_cancelling_right_after_triggering_leaves_no_wait_parked(
+    write_playbook, make_runtime, wait_settled
+):
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: Cancel at once
+        steps:
+          - {id: wait-ack, action: wait, with: {until: acknowledged, timeout: 1h}}
+    """,
+    )
+    runtime = await make_runtime()
+    for _ in range(20):  # the race is between the claim and the cancel; try it often
+        incident = await runtime.engine.trigger("pb", {}, actor="test")
+        await runtime.engine.change_status(incident.id, IncidentStatus.CANCELLED, "test")
+        [run] = await wait_settled(runtime, incident.id, timeout=3)
+        assert run.status is RunStatus.SKIPPED

@@ -150,7 +150,9 @@ async def test_only_due_runs_are_claimed_and_waits_come_back_when_due(store):
     )
     [claimed] = await store.claim_due_runs("e", NOW, NOW + timedelta(seconds=5), 10)
     assert claimed.step_id == "now" and not claimed.orphaned
-    assert await store.defer_run(claimed.id, "e", NOW + timedelta(minutes=1), {"k": 1}, True, [])
+    assert await store.defer_run(
+        claimed.id, "e", NOW + timedelta(minutes=1), {"k": 1}, True, [], NOW
+    )
     assert await store.claim_due_runs("e", NOW, NOW + timedelta(seconds=5), 10) == []
     assert await store.next_due_at() == NOW + timedelta(minutes=1)
     # a status change wakes waits that asked for it
@@ -212,3 +214,19 @@ async def test_an_unopened_store_says_so():
         await store.get_incident(1)
     with pytest.raises(StoreError, match="not part of this release"):
         open_store("postgresql://localhost/surge")
+
+
+async def test_a_wait_that_parks_after_its_incident_closed_is_skipped(store):
+    created = await store.create_incident(incident(), [run("wait-ack")], [])
+    [claimed] = await store.claim_due_runs("e", NOW, NOW + timedelta(seconds=5), 10)
+    await store.change_status(
+        created.id, IncidentStatus.CANCELLED, [IncidentStatus.TRIGGERED], NOW, []
+    )
+    later = NOW + timedelta(hours=1)
+    assert not await store.defer_run(claimed.id, "e", later, {}, True, [], NOW)
+    [parked] = await store.runs(created.id)
+    assert parked.status is RunStatus.SKIPPED
+    assert parked.error == "the incident was closed"
+    assert (await store.timeline(created.id))[
+        -1
+    ].message == "wait-ack: skipped, the incident was closed"
