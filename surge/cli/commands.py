@@ -96,9 +96,19 @@ def serve(args: argparse.Namespace) -> int:
     out.print(
         f"  listening on http://{host}:{port}/  (health: /healthz, metrics: /metrics)", markup=False
     )
-    web.run_app(
-        app_for(runtime), host=host, port=port, print=None, access_log_format='%a "%r" %s %b %Tfs'
-    )
+    try:
+        web.run_app(
+            app_for(runtime),
+            host=host,
+            port=port,
+            print=None,
+            access_log_format='%a "%r" %s %b %Tfs',
+        )
+    except OSError as error:
+        raise CliError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; is another surge "
+            "running? Stop it, or pass --listen HOST:PORT"
+        ) from None
     return 0
 
 

@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import re
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -484,3 +485,15 @@ def test_direct_mode_wait_follows_the_server_run(cli: Cli, server: Server) -> No
     shown = cli("show", str(incident), "--json", config=server.config).json()
     assert all(step["status"] == "succeeded" for step in shown["steps"])
     assert len(shown["steps"]) == 3
+
+
+def test_serve_on_a_taken_port_says_what_to_do(cli: Cli, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--listen", f"127.0.0.1:{port}")
+    assert result.code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.err
+    assert "pass --listen HOST:PORT" in result.err
+    assert "Traceback" not in result.err + result.out
