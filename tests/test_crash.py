@@ -14,6 +14,7 @@ import sys
 import textwrap
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -33,7 +34,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.deliveries: list[tuple[str, str]] = []  # (path, key), every arrival
-        self.processed: dict[str, dict] = {}  # key -> body, first arrival only
+        self.processed: dict[str, dict[str, Any]] = {}  # key -> body, first arrival only
         self.slow_started = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -133,10 +134,11 @@ async def start_server(config: Path, port: int) -> asyncio.subprocess.Process:
     raise AssertionError("surge serve did not become ready")
 
 
-async def incident_state(config: Path, incident_id: int) -> dict:
+async def incident_state(config: Path, incident_id: int) -> dict[str, Any]:
     code, output = await surge("show", str(incident_id), "--json", "--config", str(config))
     assert code == 0, output
-    return json.loads(output)
+    state: dict[str, Any] = json.loads(output)
+    return state
 
 
 @pytest.fixture

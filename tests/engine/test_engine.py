@@ -410,7 +410,7 @@ async def test_fifty_incidents_at_once_each_run_independently(
         assert [run.status for run in runs] == [RunStatus.SUCCEEDED] * 3
     # the 200ms pauses overlap: fifty in sequence would take ten seconds
     assert asyncio.get_running_loop().time() - started < 8
-    by_incident = {}
+    by_incident: dict[int, list[object]] = {}
     for call in probe.calls:
         by_incident.setdefault(call.incident, []).append(call.args["value"])
     assert sorted(by_incident.values()) == sorted([[n, n] for n in range(50)])

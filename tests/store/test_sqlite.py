@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 def incident(**changes) -> Incident:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         id=0,
         playbook_id="pb",
         title="T",
@@ -173,7 +174,7 @@ async def test_several_connections_claiming_at_once_never_share_a_run(tmp_path):
             await stores[0].create_incident(incident(), [run(f"s{n}")], [])
 
         async def claim_all(store, name):
-            got = []
+            got: list[int] = []
             while batch := await store.claim_due_runs(name, NOW, NOW + timedelta(hours=1), 3):
                 got.extend(run.id for run in batch)
                 await asyncio.sleep(0)
