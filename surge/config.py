@@ -42,6 +42,7 @@ class EngineSettings:
     lease: float = 15.0  # a running step's claim lasts this long without a heartbeat
     poll_interval: float = 0.25  # how often the store is asked for due work
     max_concurrency: int = 200  # step attempts running at once in one process
+    hook_timeout: float = 10.0  # a plugin's event hook is cut off after this long
 
 
 @dataclass(frozen=True)
@@ -178,26 +179,23 @@ def _tokens(node: YNode, check: Checker) -> tuple[TokenEntry, ...]:
 
 
 def _engine(node: YNode, check: Checker) -> EngineSettings:
-    fields = check.keys(node, "engine", ("lease", "poll_interval", "max_concurrency"))
+    durations = ("lease", "poll_interval", "hook_timeout")
+    fields = check.keys(node, "engine", (*durations, "max_concurrency"))
     if not fields:
         return EngineSettings()
-    defaults = EngineSettings()
-    lease = check.duration(fields["lease"], "engine.lease") if "lease" in fields else None
-    poll = (
-        check.duration(fields["poll_interval"], "engine.poll_interval")
-        if "poll_interval" in fields
-        else None
-    )
-    concurrency = (
-        check.integer(fields["max_concurrency"], "engine.max_concurrency", minimum=1)
-        if "max_concurrency" in fields
-        else None
-    )
-    return EngineSettings(
-        lease=lease or defaults.lease,
-        poll_interval=poll or defaults.poll_interval,
-        max_concurrency=concurrency or defaults.max_concurrency,
-    )
+    values: dict[str, Any] = {}
+    for key in durations:
+        if key in fields:
+            seconds = check.duration(fields[key], f"engine.{key}")
+            if seconds is not None and seconds <= 0:
+                check.error(fields[key].pos, f"engine.{key} must be more than 0")
+            elif seconds is not None:
+                values[key] = seconds
+    if "max_concurrency" in fields:
+        concurrency = check.integer(fields["max_concurrency"], "engine.max_concurrency", minimum=1)
+        if concurrency is not None:
+            values["max_concurrency"] = concurrency
+    return EngineSettings(**values)
 
 
 def _webhooks(node: YNode, check: Checker) -> dict[str, WebhookTarget]:

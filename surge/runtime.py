@@ -36,6 +36,8 @@ class Runtime:
     async def close(self) -> None:
         if self.engine.running:
             await self.engine.stop()
+        else:
+            await self.engine.drain_events()
         await self.store.close()
 
 
@@ -46,7 +48,11 @@ def build_runtime(
 
     Playbooks that fail validation are left out and listed in ``problems``.
     """
-    plugins = PluginManager(load_entry_points=load_entry_points, extra=extra_plugins)
+    plugins = PluginManager(
+        load_entry_points=load_entry_points,
+        extra=extra_plugins,
+        hook_timeout=config.engine.hook_timeout,
+    )
     actions = ActionRegistry()
     plugins.register_actions(actions)
     templates = Templates(plugins.template_filters())

@@ -12,6 +12,7 @@ from surge.cli import commands
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.config import ROLES, ConfigError
+from surge.plugin.manager import PluginError
 from surge.store import StoreError
 
 STATUSES = ("triggered", "acknowledged", "mitigated", "resolved", "cancelled")
@@ -125,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except StoreError as error:
         err.print(f"surge: the store cannot be used: {error}", style="red", markup=False)
+        return 1
+    except PluginError as error:
+        err.print(f"surge: a plugin is broken: {error}", style="red", markup=False)
+        err.print("fix or uninstall it; `pip list` shows what is installed", markup=False)
         return 1
     except CliError as error:
         err.print(f"surge: {error}", style="red", markup=False)

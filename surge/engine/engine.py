@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -99,6 +99,8 @@ class Engine:
         self.started_at = clock()
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._events: dict[int, asyncio.Task[None]] = {}  # the latest event of each incident
+        self.stragglers: set[asyncio.Task[Any]] = set()  # calls cut off, not yet ended
         self._loops: list[asyncio.Task[None]] = []
         self._http: aiohttp.ClientSession | None = None
         self.running = False
@@ -136,6 +138,7 @@ class Engine:
             await self.store.renew_leases(
                 self.id, [_run_id(task) for task in pending], self.clock()
             )
+        await self.drain_events()
         await self.store.remove_engine(self.id)
         if self._http is not None:
             await self._http.close()
@@ -148,6 +151,34 @@ class Engine:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def emit(self, incident_id: int, event: Callable[[], Awaitable[None]]) -> None:
+        """Tell plugins about an incident in the background, in order per incident.
+
+        Hooks are bounded by the plugin manager's timeout, but nobody should wait even
+        that long: not an API caller, not the step whose action changed the status.
+        """
+        previous = self._events.get(incident_id)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait({previous})
+            await event()
+
+        task = asyncio.ensure_future(run())
+        self._events[incident_id] = task
+        task.add_done_callback(lambda done: self._event_done(incident_id, done))
+
+    def _event_done(self, incident_id: int, task: asyncio.Task[None]) -> None:
+        if self._events.get(incident_id) is task:
+            del self._events[incident_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("plugin event failed", exc_info=task.exception())
+
+    async def drain_events(self) -> None:
+        """Wait for the events still being delivered (each bounded by the hook timeout)."""
+        while self._events:
+            await asyncio.wait(list(self._events.values()))
 
     # -- incidents --
 
@@ -193,7 +224,7 @@ class Engine:
         self.metrics.incidents.labels(playbook=playbook.id, trigger=source).inc()
         await self.refresh_open_gauge()
         self.wake()
-        await self.plugins.incident_opened(incident)
+        self.emit(incident.id, lambda: self.plugins.incident_opened(incident))
         return incident
 
     async def change_status(
@@ -225,7 +256,9 @@ class Engine:
         updated, previous = changed
         await self.refresh_open_gauge()
         self.wake()
-        await self.plugins.incident_status_changed(updated, previous, actor)
+        self.emit(
+            updated.id, lambda: self.plugins.incident_status_changed(updated, previous, actor)
+        )
         return updated
 
     async def refresh_open_gauge(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ from surge.durations import format_duration
 from surge.engine import flow
 from surge.engine.arguments import check_args
 from surge.playbook.model import Playbook, Step
+from surge.plugin.calls import HookTimeout, call_with_deadline
 from surge.store.records import (
     Incident,
     IncidentStatus,
@@ -177,8 +177,8 @@ class StepExecutor:
     async def _call(self, spec: ActionSpec, ctx: ActionContext, step: Step) -> Any:
         timeout = step.timeout or DEFAULT_TIMEOUT
         try:
-            return await asyncio.wait_for(spec.run(ctx), timeout=timeout)
-        except TimeoutError:
+            return await call_with_deadline(spec.run, [ctx], timeout, self.engine.stragglers)
+        except HookTimeout:
             return Failure(f"timed out after {format_duration(timeout)}", True)
         except ActionError as error:
             return Failure(self.engine.redactor.text(str(error)), error.retryable)
@@ -335,7 +335,9 @@ class StepExecutor:
         if following.runs:
             self.engine.wake()
         if incident is not None:
-            await self.engine.plugins.step_finished(incident, finished)
+            self.engine.emit(
+                incident.id, lambda: self.engine.plugins.step_finished(incident, finished)
+            )
 
 
 def _locate(playbook: Playbook, run: StepRun) -> Step | None:

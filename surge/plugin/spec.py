@@ -1,9 +1,15 @@
 """Every hook a surge plugin may implement.
 
 A plugin is a module or object with functions named like these and marked with
-``@surge.plugin.hookimpl``, registered through the ``surge`` entry-point group. Hooks
-that run during an incident return ``None`` or an awaitable; the manager awaits each
-one on its own, so a plugin that fails or hangs never stops the others or the engine.
+``@surge.plugin.hookimpl``, registered through the ``surge`` entry-point group (DESIGN.md
+calls this module ``surge/hookspecs.py``; it lives here, next to the manager, as in tox).
+
+Start-up hooks (actions, template filters, web routes) are plain functions called once;
+if one raises, surge does not start. Event hooks (incident opened, status changed, step
+finished) may be ``async def`` (run on the event loop) or ``def`` (run in a thread of its
+own, so blocking I/O is allowed); each call is cut off after the manager's
+``hook_timeout``, and a failure or a timeout is recorded on the incident's timeline and
+counted, never raised into the engine.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ hookimpl = pluggy.HookimplMarker(NAME)
 def surge_register_actions() -> Iterable[ActionSpec]:  # type: ignore[empty-body]
     """Return the action types this plugin provides.
 
-    Called once when an engine starts, before any playbook is loaded or validated.
+    Called once when an engine is built, before any playbook is loaded or validated, so
+    ``surge validate`` knows every action's argument schema.
 
-    :return: ``ActionSpec`` records; each name must be unique across all plugins.
+    :return: ``ActionSpec`` records; each name must be unique across all plugins, or
+        surge refuses to start naming both plugins.
     """
 
 
@@ -38,8 +46,9 @@ def surge_register_actions() -> Iterable[ActionSpec]:  # type: ignore[empty-body
 def surge_template_filters() -> Mapping[str, Callable[..., Any]]:  # type: ignore[empty-body]
     """Return Jinja2 filters to add to the sandbox that renders step arguments.
 
-    Called once when an engine starts. A filter receives values that may have come from
-    outside (alert labels, params); it must treat them as data, never as templates.
+    Called once when an engine is built. A filter receives values that may have come from
+    outside (alert labels, params); it must treat them as data, never as templates. A
+    name may not replace one of Jinja2's built-in filters or another plugin's.
 
     :return: a mapping of filter name to callable.
     """
@@ -47,9 +56,13 @@ def surge_template_filters() -> Mapping[str, Callable[..., Any]]:  # type: ignor
 
 @_spec
 def surge_incident_opened(incident: Incident) -> Awaitable[None] | None:
-    """Called after a new incident has been stored, before its first step runs.
+    """Called after a new incident has been stored.
 
-    :param incident: the incident as stored.
+    The engine has already been told to run the first step, which may be running while
+    this hook is.
+
+    :param incident: the incident as stored, status ``triggered``.
+    :return: nothing, or an awaitable the manager awaits.
     """
 
 
@@ -61,7 +74,9 @@ def surge_incident_status_changed(
 
     :param incident: the incident with its new status.
     :param previous: the status it had before.
-    :param actor: who or what changed it: a token's name, ``engine``, ``cli``.
+    :param actor: who or what changed it: an API token's name, ``cli:USER`` from the
+        command line, ``playbook`` from a ``set_status`` step.
+    :return: nothing, or an awaitable the manager awaits.
     """
 
 
@@ -69,8 +84,12 @@ def surge_incident_status_changed(
 def surge_step_finished(incident: Incident, run: StepRun) -> Awaitable[None] | None:
     """Called after a step attempt reached a final state and it was stored.
 
+    Final means succeeded, failed, skipped or unknown; a retry is a new attempt that calls
+    this hook again when it ends. A ``wait`` that defers does not call it until it ends.
+
     :param incident: the incident the step belongs to.
-    :param run: the attempt, with its status, result or error.
+    :param run: the attempt as stored: status, result or error (known secrets masked).
+    :return: nothing, or an awaitable the manager awaits.
     """
 
 
@@ -82,4 +101,5 @@ def surge_web_routes(app: web.Application) -> None:
     authentication from surge: check the caller yourself (signatures, tokens).
 
     :param app: the aiohttp application; add with ``app.router.add_get`` and friends.
+    :return: nothing.
     """

@@ -497,3 +497,19 @@ def test_serve_on_a_taken_port_says_what_to_do(cli: Cli, tmp_path: Path) -> None
     assert f"cannot listen on 127.0.0.1:{port}" in result.err
     assert "pass --listen HOST:PORT" in result.err
     assert "Traceback" not in result.err + result.out
+
+
+def test_a_broken_plugin_is_named_without_a_traceback(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dist = tmp_path / "site" / "brokenplugin-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: brokenplugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[surge]\nbroken = brokenplugin_module\n")
+    (tmp_path / "site" / "brokenplugin_module.py").write_text("raise ImportError('no such sdk')\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    result = cli("list")
+    assert result.code == 1
+    assert "a plugin is broken" in result.err
+    assert "broken" in result.err and "no such sdk" in result.err
+    assert "Traceback" not in result.err

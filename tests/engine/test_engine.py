@@ -464,3 +464,87 @@ async def test_cancelling_right_after_triggering_leaves_no_wait_parked(
         await runtime.engine.change_status(incident.id, IncidentStatus.CANCELLED, "test")
         [run] = await wait_settled(runtime, incident.id, timeout=3)
         assert run.status is RunStatus.SKIPPED
+
+
+async def test_plugin_events_arrive_in_order_per_incident_without_delaying_callers(
+    write_playbook, make_runtime
+):
+    from surge.plugin import hookimpl
+
+    events: list[str] = []
+
+    class Slow:
+        name = "slow"
+
+        @hookimpl
+        async def surge_incident_opened(self, incident):
+            await asyncio.sleep(0.2)
+            events.append("opened")
+
+        @hookimpl
+        async def surge_incident_status_changed(self, incident, previous, actor):
+            events.append(f"{previous.value}->{incident.status.value}")
+
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: Events
+        steps: [{id: pause, action: wait, with: {for: 1h}}]
+    """,
+    )
+    runtime = await make_runtime(plugins=[Slow()])
+    started = asyncio.get_running_loop().time()
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    await runtime.engine.change_status(incident.id, IncidentStatus.ACKNOWLEDGED, "a")
+    assert asyncio.get_running_loop().time() - started < 0.15
+    await runtime.engine.drain_events()
+    assert events == ["opened", "triggered->acknowledged"]
+
+
+async def test_an_action_that_ignores_cancellation_is_still_cut_off(
+    write_playbook, make_runtime, wait_settled
+):
+    from surge.actions import ActionSpec
+    from surge.plugin import hookimpl
+
+    release = asyncio.Event()
+
+    async def stubborn(ctx):
+        while not release.is_set():
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                continue  # a badly written plugin
+        return {}
+
+    async def own_timeout(ctx):
+        raise TimeoutError("the far side timed out")
+
+    class Bad:
+        name = "bad"
+
+        @hookimpl
+        def surge_register_actions(self):
+            return [ActionSpec("bad.stubborn", stubborn), ActionSpec("bad.own", own_timeout)]
+
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: Stubborn
+        steps:
+          - {id: stuck, action: bad.stubborn, timeout: 200ms, on_failure: continue}
+          - {id: own, action: bad.own, on_failure: continue}
+    """,
+    )
+    runtime = await make_runtime(plugins=[Bad()])
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    try:
+        runs = await wait_settled(runtime, incident.id, timeout=5)
+    finally:
+        release.set()
+    assert [(run.step_id, run.error) for run in runs] == [
+        ("stuck", "timed out after 200ms"),
+        ("own", "TimeoutError: the far side timed out"),
+    ]

@@ -23,9 +23,15 @@ async def _set_status(ctx: ActionContext) -> ActionResult:
 
 @hookimpl
 def surge_register_actions() -> Iterable[ActionSpec]:
-    return [ActionSpec(
-        name="set_status", run=_set_status, idempotent=True,
-        args={"status": Arg("string", required=True, choices=_CHOICES),
-              "reason": Arg("string", description="shown on the timeline")},
-        description="Set the incident's status (acknowledged, mitigated, resolved, cancelled).",
-    )]
+    return [
+        ActionSpec(
+            name="set_status",
+            run=_set_status,
+            idempotent=True,
+            args={
+                "status": Arg("string", required=True, choices=_CHOICES),
+                "reason": Arg("string", description="shown on the timeline"),
+            },
+            description="Set the incident's status (acknowledged, mitigated, resolved, cancelled).",
+        )
+    ]

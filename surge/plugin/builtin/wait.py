@@ -13,7 +13,9 @@ from surge.durations import parse_duration
 from surge.plugin import hookimpl
 from surge.store.records import IncidentStatus
 
-_STATUSES = tuple(status.value for status in IncidentStatus if status is not IncidentStatus.TRIGGERED)
+_STATUSES = tuple(
+    status.value for status in IncidentStatus if status is not IncidentStatus.TRIGGERED
+)
 
 
 async def _wait(ctx: ActionContext) -> ActionResult:
@@ -22,27 +24,43 @@ async def _wait(ctx: ActionContext) -> ActionResult:
         return _first_call(ctx, until_status)
     deadline = datetime.fromisoformat(str(ctx.resume["deadline"]))
     if until_status is not None and _reached(ctx, str(until_status)):
-        return {"reached": ctx.incident.status.value,
-                "waited_s": round((ctx.now - _started(ctx)).total_seconds(), 3)}
+        return {
+            "reached": ctx.incident.status.value,
+            "waited_s": round((ctx.now - _started(ctx)).total_seconds(), 3),
+        }
     if ctx.now < deadline:
         return Defer(until=deadline, state=ctx.resume, wake_on_status=until_status is not None)
     if until_status is not None:
-        raise ActionError(f"timed out waiting for the incident to be {until_status}", retryable=False)
+        raise ActionError(
+            f"timed out waiting for the incident to be {until_status}", retryable=False
+        )
     return {"waited_s": round((ctx.now - _started(ctx)).total_seconds(), 3)}
 
 
 def _first_call(ctx: ActionContext, until_status: object) -> ActionResult:
-    if until_status is None and "for" not in ctx.args:
+    length_arg, timeout_arg = ctx.args.get("for"), ctx.args.get("timeout")
+    if until_status is None and length_arg is None:
         raise ActionError("wait needs `for: DURATION` or `until: STATUS`", retryable=False)
+    if until_status is not None and length_arg is not None:
+        raise ActionError(
+            "wait takes `for: DURATION` or `until: STATUS` (with `timeout:`), not both",
+            retryable=False,
+        )
+    if until_status is None and timeout_arg is not None:
+        raise ActionError("wait: `timeout` only applies with `until: STATUS`", retryable=False)
     if until_status is not None and _reached(ctx, str(until_status)):
         return {"reached": ctx.incident.status.value, "waited_s": 0}
-    length = parse_duration(ctx.args.get("for") or ctx.args.get("timeout") or "1h")
+    length = parse_duration(length_arg or timeout_arg or "1h")
     deadline = ctx.now + timedelta(seconds=length)
     state = {"deadline": deadline.isoformat(), "started": ctx.now.isoformat()}
-    message = (f"{ctx.step_id}: waiting up to {ctx.args.get('timeout') or '1h'} for {until_status}"
-               if until_status is not None else f"{ctx.step_id}: waiting {ctx.args['for']}")
-    return Defer(until=deadline, state=state, wake_on_status=until_status is not None,
-                 message=message)
+    message = (
+        f"{ctx.step_id}: waiting up to {timeout_arg or '1h'} for {until_status}"
+        if until_status is not None
+        else f"{ctx.step_id}: waiting {length_arg}"
+    )
+    return Defer(
+        until=deadline, state=state, wake_on_status=until_status is not None, message=message
+    )
 
 
 def _reached(ctx: ActionContext, status: str) -> bool:
@@ -55,13 +73,22 @@ def _started(ctx: ActionContext) -> datetime:
 
 @hookimpl
 def surge_register_actions() -> Iterable[ActionSpec]:
-    return [ActionSpec(
-        name="wait", run=_wait, idempotent=True,
-        args={
-            "for": Arg("duration", description="how long to wait"),
-            "until": Arg("string", choices=_STATUSES,
-                         description="wait until the incident reaches this status (or a later one)"),
-            "timeout": Arg("duration", description="with `until`: fail after this long (default 1h)"),
-        },
-        description="Pause the playbook for a duration, or until the incident reaches a status.",
-    )]
+    return [
+        ActionSpec(
+            name="wait",
+            run=_wait,
+            idempotent=True,
+            args={
+                "for": Arg("duration", description="how long to wait"),
+                "until": Arg(
+                    "string",
+                    choices=_STATUSES,
+                    description="wait until the incident reaches this status (or a later one)",
+                ),
+                "timeout": Arg(
+                    "duration", description="with `until`: fail after this long (default 1h)"
+                ),
+            },
+            description="Pause for a duration, or until the incident reaches a status.",
+        )
+    ]

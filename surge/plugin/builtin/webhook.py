@@ -3,6 +3,8 @@
 Receivers verify ``X-Surge-Signature: sha256=HEX`` where HEX is the HMAC-SHA256, keyed
 with the target's secret, of ``TIMESTAMP.BODY`` (``X-Surge-Timestamp`` and the raw body),
 and de-duplicate on ``Idempotency-Key``: a step re-run after a crash sends the same key.
+Redirects are not followed (a 3xx fails the step): the signed body goes only where the
+config says. 5xx, 408, 425, 429 and network errors are retryable; other 4xx are not.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDict
 
 from surge.actions import ActionContext, ActionError, ActionResult, ActionSpec, Arg
 from surge.plugin import hookimpl
 
 _RETRYABLE = {408, 425, 429}
 _KEEP = 2000  # characters of the response kept on the timeline
+_READ = 64 * 1024  # bytes of the response read at most
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -32,42 +36,80 @@ def _target(ctx: ActionContext) -> tuple[str, str | None, float, dict[str, str]]
     name = ctx.args.get("target")
     if name is None:
         if not ctx.args.get("url"):
-            raise ActionError("webhook needs `target: NAME` (from config) or `url:`", retryable=False)
+            raise ActionError(
+                "webhook needs `target: NAME` (from config) or `url:`", retryable=False
+            )
         return str(ctx.args["url"]), None, 10.0, {}
     target = ctx.config.webhooks.get(str(name))
     if target is None:
         known = ", ".join(sorted(ctx.config.webhooks)) or "none configured"
         raise ActionError(f"no webhook target {name!r} in config (known: {known})", retryable=False)
-    return target.url, target.secret, target.timeout, dict(target.headers)
+    secret = target.signing_secret()
+    if target.secret_env and not secret:
+        raise ActionError(
+            f"webhook target {name!r}: ${target.secret_env} is not set; not sending unsigned",
+            retryable=False,
+        )
+    return target.url, secret, target.timeout, dict(target.headers)
 
 
 async def _webhook(ctx: ActionContext) -> ActionResult:
-    url, secret, timeout, headers = _target(ctx)
+    url, secret, timeout, configured = _target(ctx)
     body = json.dumps(_body(ctx), ensure_ascii=False, default=str).encode()
     timestamp = str(int(time.time()))
-    headers.update({str(key): str(value) for key, value in (ctx.args.get("headers") or {}).items()})
-    headers.update({"Content-Type": "application/json", "Idempotency-Key": ctx.idempotency_key,
-                    "X-Surge-Timestamp": timestamp})
+    headers = CIMultiDict(configured)
+    for key, value in (ctx.args.get("headers") or {}).items():
+        headers[str(key)] = str(value)
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    headers["Idempotency-Key"] = ctx.idempotency_key
+    headers["X-Surge-Timestamp"] = timestamp
+    headers.popall("X-Surge-Signature", None)
     if secret:
         headers["X-Surge-Signature"] = sign(secret, timestamp, body)
+    limit = aiohttp.ClientTimeout(total=timeout)
     try:
-        async with ctx.http.post(url, data=body, headers=headers,
-                                 timeout=aiohttp.ClientTimeout(total=timeout)) as response:
-            text = await response.text(errors="replace")
+        async with ctx.http.post(
+            url, data=body, headers=headers, timeout=limit, allow_redirects=False
+        ) as response:
+            raw = await _read(response, _READ)
+    except aiohttp.InvalidURL as error:
+        raise ActionError(f"POST {url}: invalid URL: {error}", retryable=False) from None
     except (aiohttp.ClientError, TimeoutError) as error:
         raise ActionError(f"POST {url}: {type(error).__name__}: {error}") from None
+    text = raw.decode(response.charset or "utf-8", errors="replace")
+    if 300 <= response.status < 400:
+        where = response.headers.get("Location", "?")
+        raise ActionError(
+            f"POST {url}: HTTP {response.status} redirect to {where}; surge does not follow "
+            "redirects, configure the final URL",
+            retryable=False,
+        )
     if response.status >= 400:
         retryable = response.status >= 500 or response.status in _RETRYABLE
         raise ActionError(f"POST {url}: HTTP {response.status}: {text[:200]}", retryable=retryable)
     return {"status": response.status, "response": _parsed(text)}
 
 
+async def _read(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit and (chunk := await response.content.read(limit - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def _body(ctx: ActionContext) -> Any:
     if "body" in ctx.args:
         return ctx.args["body"]
     incident = ctx.incident
-    return {"incident": incident.id, "playbook": incident.playbook_id, "status": incident.status.value,
-            "step": ctx.step_id, "params": incident.params}
+    return {
+        "incident": incident.id,
+        "playbook": incident.playbook_id,
+        "status": incident.status.value,
+        "step": ctx.step_id,
+        "params": incident.params,
+    }
 
 
 def _parsed(text: str) -> Any:
@@ -86,7 +128,12 @@ def surge_register_actions() -> Iterable[ActionSpec]:
         "body": Arg("any", description="the JSON body (default: incident, playbook, step, params)"),
         "headers": Arg("mapping", description="extra HTTP headers"),
     }
-    return [ActionSpec(
-        name="webhook", run=_webhook, args=args, uses_idempotency_key=True,
-        description="POST JSON, signed with HMAC-SHA256, carrying an Idempotency-Key header.",
-    )]
+    return [
+        ActionSpec(
+            name="webhook",
+            run=_webhook,
+            args=args,
+            uses_idempotency_key=True,
+            description="POST JSON, signed with HMAC-SHA256, carrying an Idempotency-Key header.",
+        )
+    ]
