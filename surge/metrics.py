@@ -1,19 +1,50 @@
-"""Prometheus metrics, one registry per engine so tests and embedders never share state."""
+"""Prometheus metrics, one registry per engine so tests and embedders never share state.
+
+Incident counts come from the store when metrics are scraped, so they include incidents
+opened by any process on the store (the CLI, another replica) and survive restarts. Step
+metrics count what this process ran.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from collections.abc import Iterator, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from surge.store.records import IncidentStatus
+
+Counts = Mapping[tuple[str, str, IncidentStatus], int]
+
+
+class _StoreCounts(Collector):
+    """Exposes the last snapshot of the store's incident counts."""
+
+    def __init__(self) -> None:
+        self.snapshot: Counts = {}
+
+    def collect(self) -> Iterator[Metric]:
+        opened = CounterMetricFamily(
+            "surge_incidents", "Incidents opened", labels=["playbook", "trigger"]
+        )
+        totals: dict[tuple[str, str], int] = {}
+        for (playbook, trigger, _), count in self.snapshot.items():
+            totals[(playbook, trigger)] = totals.get((playbook, trigger), 0) + count
+        for (playbook, trigger), count in sorted(totals.items()):
+            opened.add_metric([playbook, trigger], count)
+        yield opened
+        still_open = sum(count for (_, _, status), count in self.snapshot.items() if status.is_open)
+        yield GaugeMetricFamily(
+            "surge_open_incidents", "Incidents not yet resolved or cancelled", value=still_open
+        )
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.incidents = Counter(
-            "surge_incidents_total",
-            "Incidents opened",
-            ["playbook", "trigger"],
-            registry=self.registry,
-        )
+        self._counts = _StoreCounts()
+        self.registry.register(self._counts)
         self.steps = Counter(
             "surge_steps_total",
             "Step attempts finished, by outcome",
@@ -33,8 +64,6 @@ class Metrics:
             ["plugin"],
             registry=self.registry,
         )
-        self.open_incidents = Gauge(
-            "surge_open_incidents",
-            "Incidents not yet resolved or cancelled",
-            registry=self.registry,
-        )
+
+    def set_incident_counts(self, counts: Counts) -> None:
+        self._counts.snapshot = dict(counts)

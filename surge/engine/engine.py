@@ -111,7 +111,6 @@ class Engine:
     async def start(self) -> None:
         self._http = aiohttp.ClientSession()
         await self._heartbeat()
-        await self.refresh_open_gauge()
         self.running = True
         self._loops = [
             asyncio.create_task(self._claim_loop(), name="surge-claim"),
@@ -221,8 +220,6 @@ class Engine:
         incident = await self.store.create_incident(
             incident, flow.first_run(playbook, Phase.STEPS, now), [opened]
         )
-        self.metrics.incidents.labels(playbook=playbook.id, trigger=source).inc()
-        await self.refresh_open_gauge()
         self.wake()
         self.emit(incident.id, lambda: self.plugins.incident_opened(incident))
         return incident
@@ -254,15 +251,15 @@ class Engine:
                 f"incident {incident_id} is {status}; it cannot be set to {new.value}"
             )
         updated, previous = changed
-        await self.refresh_open_gauge()
         self.wake()
         self.emit(
             updated.id, lambda: self.plugins.incident_status_changed(updated, previous, actor)
         )
         return updated
 
-    async def refresh_open_gauge(self) -> None:
-        self.metrics.open_incidents.set(await self.store.count_open_incidents())
+    async def refresh_metrics(self) -> None:
+        """Read the incident counts from the store into the metrics (before a scrape)."""
+        self.metrics.set_incident_counts(await self.store.incident_counts())
 
     async def note(
         self,

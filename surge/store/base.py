@@ -61,7 +61,8 @@ class Store(ABC):
         """Newest first."""
 
     @abstractmethod
-    async def count_open_incidents(self) -> int: ...
+    async def incident_counts(self) -> dict[tuple[str, str, IncidentStatus], int]:
+        """How many incidents there are by (playbook, trigger, status), for metrics."""
 
     @abstractmethod
     async def change_status(

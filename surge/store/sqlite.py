@@ -206,14 +206,17 @@ class SqliteStore(Store):
         rows = await self._run(lambda db: db.execute(query, (*values, limit)).fetchall())
         return [_incident(row) for row in rows]
 
-    async def count_open_incidents(self) -> int:
-        closed = (IncidentStatus.RESOLVED.value, IncidentStatus.CANCELLED.value)
-        row = await self._run(
+    async def incident_counts(self) -> dict[tuple[str, str, IncidentStatus], int]:
+        rows = await self._run(
             lambda db: db.execute(
-                "SELECT COUNT(*) FROM incidents WHERE status NOT IN (?,?)", closed
-            ).fetchone()
+                "SELECT playbook_id, trigger, status, COUNT(*) AS n FROM incidents"
+                " GROUP BY playbook_id, trigger, status"
+            ).fetchall()
         )
-        return int(row[0])
+        return {
+            (row["playbook_id"], row["trigger"], IncidentStatus(row["status"])): row["n"]
+            for row in rows
+        }
 
     async def change_status(
         self,

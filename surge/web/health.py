@@ -37,6 +37,6 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     state = runtime(request)
-    await state.engine.refresh_open_gauge()
+    await state.engine.refresh_metrics()
     payload = generate_latest(state.engine.metrics.registry)
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -8,7 +8,7 @@ from surge.runtime import Runtime
 from surge.web.auth import Principal
 
 RUNTIME = web.AppKey("runtime", Runtime)
-PRINCIPAL = "surge.principal"  # request key set by the auth middleware
+PRINCIPAL = web.RequestKey("principal", Principal)  # set by the auth middleware
 
 
 def runtime(request: web.Request) -> Runtime:
@@ -16,7 +16,7 @@ def runtime(request: web.Request) -> Runtime:
 
 
 def principal(request: web.Request) -> Principal:
-    found = request.get(PRINCIPAL)
-    if not isinstance(found, Principal):
-        raise web.HTTPUnauthorized(reason="sign in with a bearer token")
-    return found
+    try:
+        return request[PRINCIPAL]
+    except KeyError:
+        raise web.HTTPUnauthorized(reason="sign in with a bearer token") from None

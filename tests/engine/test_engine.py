@@ -427,7 +427,10 @@ async def test_metrics_count_incidents_and_steps(write_playbook, make_runtime, w
     )
     runtime = await make_runtime()
     incident = await runtime.engine.trigger("pb", {}, actor="test")
+    other = await runtime.engine.trigger("pb", {}, actor="api", source="api")
     await wait_settled(runtime, incident.id)
+    await wait_settled(runtime, other.id)
+    await runtime.engine.refresh_metrics()
     registry = runtime.engine.metrics.registry
     assert (
         registry.get_sample_value("surge_incidents_total", {"playbook": "pb", "trigger": "manual"})
@@ -437,13 +440,17 @@ async def test_metrics_count_incidents_and_steps(write_playbook, make_runtime, w
         registry.get_sample_value(
             "surge_steps_total", {"action": "probe.record", "outcome": "succeeded"}
         )
-        == 1.0
+        == 2.0
     )
     assert (
         registry.get_sample_value("surge_step_duration_seconds_count", {"action": "probe.record"})
+        == 2.0
+    )
+    assert (
+        registry.get_sample_value("surge_incidents_total", {"playbook": "pb", "trigger": "api"})
         == 1.0
     )
-    assert registry.get_sample_value("surge_open_incidents") == 1.0
+    assert registry.get_sample_value("surge_open_incidents") == 2.0
 
 
 async def test_cancelling_right_after_triggering_leaves_no_wait_parked(

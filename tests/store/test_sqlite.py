@@ -102,7 +102,11 @@ async def test_list_filters_and_order(store):
     assert [i.id for i in await store.list_incidents(playbook_id="a")] == [3, 1]
     assert len(await store.list_incidents(statuses=[IncidentStatus.RESOLVED])) == 0
     assert len(await store.list_incidents(limit=2)) == 2
-    assert await store.count_open_incidents() == 3
+    counts = await store.incident_counts()
+    assert counts == {
+        ("a", "manual", IncidentStatus.TRIGGERED): 2,
+        ("b", "manual", IncidentStatus.TRIGGERED): 1,
+    }
 
 
 async def test_change_status_is_compare_and_set(store):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -608,7 +609,7 @@ async def test_every_problem_is_listed_at_once(client: Client, auth: Auth) -> No
 
 async def test_a_2mb_body_is_413(client: Client, auth: Auth, runtime: Runtime) -> None:
     for path in ("/api/v1/playbooks/pb/trigger", "/api/v1/incidents", "/api/v1/incidents/1/ack"):
-        response = await client.post(path, data=TWO_MB, headers=auth("responder"))
+        response = await client.post(path, data=io.BytesIO(TWO_MB), headers=auth("responder"))
         assert "too large" in (await error_of(response, 413))["error"]
     assert await runtime.store.list_incidents() == []
 
