@@ -81,6 +81,15 @@ def _trigger(trigger: Trigger) -> dict[str, Any]:
     if isinstance(trigger, ManualTrigger):
         return {"manual": {"roles": list(trigger.roles)}}
     if isinstance(trigger, AlertTrigger):
-        return {"alert": {"match": trigger.match, "match_re": trigger.match_re}}
+        matchers = [str(matcher) for matcher in trigger.matchers]
+        return {"alert": {"matchers": matchers, "on_clear": trigger.on_clear}}
     assert isinstance(trigger, MetricTrigger)
-    return {"metric": {"query": trigger.query, "for": trigger.for_, "clear": trigger.clear}}
+    return {
+        "metric": {
+            "query": trigger.query,
+            "for": trigger.for_,
+            "clear": trigger.clear,
+            "clear_for": trigger.clear_for,
+            "on_clear": trigger.on_clear,
+        }
+    }

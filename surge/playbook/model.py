@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from surge.triggers.matchers import Matcher
 from surge.yamlpos import Pos
 
 ParamType = Literal["string", "int", "float", "bool", "duration", "enum", "list"]
 FailurePolicy = Literal["abort", "continue", "fallback"]
+ClearAction = Literal["resolve", "mitigate", "note"]
+DEFAULT_MAX_OPEN = 20
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,11 @@ class ManualTrigger:
 
 @dataclass(frozen=True)
 class AlertTrigger:
-    match: dict[str, str] = field(default_factory=dict)
-    match_re: dict[str, str] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
+    """Alertmanager alerts whose labels satisfy every matcher start the playbook."""
+
+    matchers: tuple[Matcher, ...] = ()  # `match`, `match_re` and `matchers` together
+    params: dict[str, str] = field(default_factory=dict)  # param -> template over labels
+    on_clear: ClearAction = "resolve"  # what a "resolved" notification does
     pos: Pos | None = None
 
 
@@ -70,7 +75,7 @@ class MetricTrigger:
     for_: float = 0.0
     clear: str | None = None
     clear_for: float = 0.0
-    on_clear: Literal["resolve", "mitigate", "note"] = "resolve"
+    on_clear: ClearAction = "resolve"
     params: dict[str, str] = field(default_factory=dict)
     pos: Pos | None = None
 
@@ -89,6 +94,7 @@ class Playbook:
     triggers: tuple[Trigger, ...] = ()
     group_by: tuple[str, ...] = ()
     cooldown: float = 0.0
+    max_open: int = DEFAULT_MAX_OPEN  # open incidents at most; more alerts are held back
     steps: tuple[Step, ...] = ()
     on_resolve: tuple[Step, ...] = ()
     source: str = ""  # file it came from

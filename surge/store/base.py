@@ -11,14 +11,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from surge.store.records import (
+    AdmitRequest,
+    AdmitResult,
     EngineRecord,
     Incident,
     IncidentStatus,
     NewRun,
     RunStatus,
+    Silence,
     StepRun,
     TimelineEntry,
     TokenRecord,
+    TriggerState,
 )
 
 
@@ -180,3 +184,55 @@ class Store(ABC):
 
     @abstractmethod
     async def remove_engine(self, engine_id: str) -> None: ...
+
+    # -- alerts and metric conditions --
+
+    @abstractmethod
+    async def admit(self, request: AdmitRequest, at: datetime) -> AdmitResult:
+        """Open the request's incident, or hand the signal to its group's open incident.
+
+        In one transaction, in this order: a ``dedupe_key`` seen before is a duplicate;
+        an open incident with the same playbook and group key takes the signal (the
+        ``joined`` entry goes on its timeline); a group whose last incident closed less
+        than ``cooldown`` ago is in cooldown; a playbook with ``max_open`` open incidents
+        is capped; otherwise the incident is created. Opened and joined signals are kept,
+        by fingerprint, until cleared."""
+
+    @abstractmethod
+    async def clear_signal(
+        self, playbook_id: str, fingerprint: str, at: datetime
+    ) -> tuple[Incident, int] | None:
+        """Mark the firing signal(s) with this fingerprint cleared.
+
+        Returns their incident and how many of its signals still fire, or None when no
+        firing signal has this fingerprint."""
+
+    # -- silences --
+
+    @abstractmethod
+    async def add_silence(self, silence: Silence) -> Silence:
+        """Store a silence; returns it with its id set."""
+
+    @abstractmethod
+    async def list_silences(self, *, unexpired_at: datetime | None = None) -> list[Silence]:
+        """Newest first; with ``unexpired_at``, only those not yet ended or expired then."""
+
+    @abstractmethod
+    async def expire_silence(self, silence_id: int, at: datetime) -> bool: ...
+
+    # -- metric trigger timers --
+
+    @abstractmethod
+    async def trigger_states(self, playbook_id: str | None = None) -> list[TriggerState]: ...
+
+    @abstractmethod
+    async def save_trigger_states(
+        self, states: Sequence[TriggerState], removed: Sequence[TriggerState] = ()
+    ) -> None:
+        """Insert or replace ``states`` and delete ``removed`` (series gone inactive)."""
+
+    # -- leases --
+
+    @abstractmethod
+    async def acquire_lease(self, name: str, holder: str, at: datetime, until: datetime) -> bool:
+        """Take or renew the named lease if it is free, expired, or already ours."""

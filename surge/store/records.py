@@ -145,3 +145,79 @@ class EngineRecord:
     pid: int
     started_at: datetime
     seen_at: datetime
+
+
+@dataclass
+class Silence:
+    """Alerts and metric conditions that match are recorded but start nothing.
+
+    ``windows`` make it recur: each is ``{"days": ["mon", …], "start": "22:00",
+    "end": "06:00"}`` in ``timezone``; an end before the start runs past midnight.
+    Without windows it holds for the whole of ``starts_at``..``ends_at``.
+    """
+
+    id: int
+    matchers: list[str]  # Alertmanager syntax, e.g. 'alertname="ChannelDown"'
+    starts_at: datetime
+    ends_at: datetime | None  # None: until expired by hand
+    comment: str
+    created_by: str
+    created_at: datetime
+    windows: list[dict[str, Any]] = field(default_factory=list)
+    timezone: str = "UTC"
+    expired_at: datetime | None = None
+
+
+class TriggerPhase(StrEnum):
+    INACTIVE = "inactive"  # the condition does not hold
+    PENDING = "pending"  # holds, for less than `for`
+    FIRING = "firing"  # held for `for`: an incident was opened or joined
+    CLEARING = "clearing"  # firing, and the clear condition holds, for less than `clear_for`
+    UNKNOWN = "unknown"  # no data, or Prometheus could not be asked
+
+
+@dataclass
+class TriggerState:
+    """One series of one metric trigger, kept so a restart does not reset its timers."""
+
+    playbook_id: str
+    trigger: int  # index of the trigger in the playbook
+    series: str  # the series' labels, canonical JSON
+    phase: TriggerPhase
+    since: datetime  # when the current phase began
+    labels: dict[str, str] = field(default_factory=dict)
+    value: float | None = None
+    incident_id: int | None = None
+    updated_at: datetime | None = None
+
+
+class Admitted(StrEnum):
+    """What became of an alert or a metric condition that matched a playbook."""
+
+    OPENED = "opened"
+    JOINED = "joined"  # an open incident of the same group took it
+    DUPLICATE = "duplicate"  # seen before (same alert fingerprint and start)
+    SILENCED = "silenced"
+    COOLDOWN = "cooldown"  # the group's last incident closed less than `cooldown` ago
+    CAPPED = "capped"  # the playbook has `max_open` open incidents already
+
+
+@dataclass
+class AdmitRequest:
+    """Open an incident for a group, or let the group's open one take the signal."""
+
+    incident: Incident  # the incident to open, group_key set
+    first_runs: list[NewRun]
+    opened: TimelineEntry  # for a new incident
+    joined: TimelineEntry  # for the open incident that takes it (incident_id filled in)
+    cooldown: float  # seconds
+    max_open: int
+    fingerprint: str  # what a later "resolved" names: an alert's fingerprint, a series
+    labels: dict[str, str] = field(default_factory=dict)
+    dedupe_key: str = ""  # e.g. fingerprint + startsAt; empty: never a duplicate
+
+
+@dataclass
+class AdmitResult:
+    outcome: Admitted
+    incident: Incident | None = None  # the opened or joined one, or the group's last one

@@ -23,6 +23,8 @@ from surge.store.records import (
 from surge.store.sqlite import sqlite_path
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+MIGRATIONS = Path(__file__).parents[2] / "surge" / "store" / "migrations" / "sqlite"
+SCHEMA = len(list(MIGRATIONS.glob("*.sql")))
 
 
 def incident(**changes) -> Incident:
@@ -65,15 +67,15 @@ def test_urls_are_relative_with_three_slashes_and_absolute_with_four():
 async def test_the_file_is_in_wal_mode_with_the_schema_recorded(tmp_path, store):
     with sqlite3.connect(tmp_path / "surge.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 1
-    assert await store.schema_version() == 1
+        assert db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA
+    assert await store.schema_version() == SCHEMA
 
 
 async def test_reopening_does_not_migrate_again_and_a_newer_schema_is_refused(tmp_path, store):
     await store.create_incident(incident(), [], [])
     again = open_store(store.url)
     await again.open()
-    assert await again.schema_version() == 1
+    assert await again.schema_version() == SCHEMA
     assert len(await again.list_incidents()) == 1
     await again.close()
     with sqlite3.connect(tmp_path / "surge.db") as db:

@@ -46,6 +46,38 @@ def from_json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def insert_incident(
+    db: sqlite3.Connection,
+    incident: Incident,
+    first_runs: Sequence[NewRun],
+    entries: Sequence[TimelineEntry],
+) -> Incident:
+    """Insert a new incident with its first runs and timeline; sets ``incident.id``."""
+    cursor = db.execute(
+        "INSERT INTO incidents (playbook_id, title, severity, status, trigger, triggered_by,"
+        " params, context, group_key, playbook_hash, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            incident.playbook_id,
+            incident.title,
+            incident.severity,
+            incident.status.value,
+            incident.trigger,
+            incident.triggered_by,
+            to_json(incident.params),
+            to_json(incident.context),
+            incident.group_key,
+            incident.playbook_hash,
+            ts(incident.created_at),
+            ts(incident.updated_at),
+        ),
+    )
+    incident.id = int(cursor.lastrowid or 0)
+    insert_runs(db, incident.id, first_runs)
+    insert_entries(db, entries, incident.id)
+    return incident
+
+
 def insert_runs(db: sqlite3.Connection, incident_id: int, runs: Sequence[NewRun]) -> None:
     db.executemany(
         "INSERT INTO step_runs (incident_id, phase, step_index, step_id, action, attempt, status,"

@@ -26,6 +26,7 @@ from surge.store.sqlite.rows import (
     entry_from,
     incident_from,
     insert_entries,
+    insert_incident,
     insert_runs,
     json_or_null,
     run_from,
@@ -35,9 +36,10 @@ from surge.store.sqlite.rows import (
     token_from,
     ts,
 )
+from surge.store.sqlite.signals import SignalStore
 
 
-class SqliteStore(Store):
+class SqliteStore(SignalStore, Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.db = Database(url)
@@ -56,30 +58,7 @@ class SqliteStore(Store):
         self, incident: Incident, first_runs: Sequence[NewRun], entries: Sequence[TimelineEntry]
     ) -> Incident:
         def work(db: sqlite3.Connection) -> Incident:
-            cursor = db.execute(
-                "INSERT INTO incidents (playbook_id, title, severity, status, trigger,"
-                " triggered_by,"
-                " params, context, group_key, playbook_hash, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    incident.playbook_id,
-                    incident.title,
-                    incident.severity,
-                    incident.status.value,
-                    incident.trigger,
-                    incident.triggered_by,
-                    to_json(incident.params),
-                    to_json(incident.context),
-                    incident.group_key,
-                    incident.playbook_hash,
-                    ts(incident.created_at),
-                    ts(incident.updated_at),
-                ),
-            )
-            incident.id = int(cursor.lastrowid or 0)
-            insert_runs(db, incident.id, first_runs)
-            insert_entries(db, entries, incident.id)
-            return incident
+            return insert_incident(db, incident, first_runs, entries)
 
         return await self.db.write(work)
 
