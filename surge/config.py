@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from surge.durations import parse_duration
+from surge.redact import sensitive_values
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
 
 ROLES = ("viewer", "responder", "comms", "admin", "alert-source")
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
-RESERVED_SECTIONS = ("prometheus", "components", "channels", "pagers", "scripts", "rota")
+RESERVED_SECTIONS = ("components", "channels", "pagers", "scripts", "rota")
 
 
 class ConfigError(Exception):
@@ -68,6 +68,22 @@ class CommandTarget:
     cwd: str | None = None
 
 
+@dataclass(frozen=True)
+class PrometheusSettings:
+    url: str
+    interval: float = 15.0  # how often metric triggers are evaluated
+    timeout: float = 10.0
+    headers: dict[str, str] = field(default_factory=dict)
+    bearer_token_env: str | None = None  # read when used, never logged
+
+    def request_headers(self) -> dict[str, str]:
+        headers = dict(self.headers)
+        token = os.environ.get(self.bearer_token_env) if self.bearer_token_env else None
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+
 @dataclass
 class Config:
     store: str = "sqlite:///var/surge.db"
@@ -78,12 +94,18 @@ class Config:
     engine: EngineSettings = field(default_factory=EngineSettings)
     webhooks: dict[str, WebhookTarget] = field(default_factory=dict)
     commands: dict[str, CommandTarget] = field(default_factory=dict)
+    prometheus: PrometheusSettings | None = None
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
     def secrets(self) -> list[str]:
         """Every secret value in the config, so logs and timelines can redact them."""
-        found = (target.signing_secret() for target in self.webhooks.values())
+        found: list[str | None] = []
+        for target in self.webhooks.values():
+            found.append(target.signing_secret())
+            found.extend(sensitive_values(target.headers))
+        if self.prometheus is not None:
+            found.extend(sensitive_values(self.prometheus.request_headers()))
         return [secret for secret in found if secret]
 
 
@@ -128,6 +150,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "engine",
         "webhooks",
         "commands",
+        "prometheus",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -137,6 +160,11 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
     for key in ("store", "listen", "public_url"):
         if key in fields and (value := check.string(fields[key], key)) is not None:
             setattr(config, key, value)
+    if "listen" in fields:
+        try:
+            parse_listen(config.listen)
+        except ValueError as error:
+            check.error(fields["listen"].pos, str(error))
     if "store" in fields and not config.store.startswith(("sqlite://", "postgresql://")):
         check.error(fields["store"].pos, "store must be sqlite:///PATH or postgresql://…")
     if "playbooks" in fields and (folder := check.string(fields["playbooks"], "playbooks")):
@@ -149,6 +177,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.webhooks = _webhooks(fields["webhooks"], check)
     if "commands" in fields:
         config.commands = _commands(fields["commands"], check)
+    if "prometheus" in fields:
+        config.prometheus = _prometheus(fields["prometheus"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 
@@ -224,6 +254,9 @@ def _webhooks(node: YNode, check: Checker) -> dict[str, WebhookTarget]:
 
 def _secret(fields: dict[str, YNode], check: Checker, what: str) -> tuple[str | None, str | None]:
     """``(secret, name of the environment variable holding it)``."""
+    if "secret" in fields and "secret_env" in fields:
+        check.error(fields["secret_env"].pos, f"{what}: give secret or secret_env, not both")
+        return None, None
     if "secret" in fields:
         return check.string(fields["secret"], f"{what}.secret"), None
     if "secret_env" in fields:
@@ -251,6 +284,27 @@ def _commands(node: YNode, check: Checker) -> dict[str, CommandTarget]:
     return commands
 
 
+def _prometheus(node: YNode, check: Checker) -> PrometheusSettings | None:
+    allowed = ("url", "interval", "timeout", "headers", "bearer_token_env")
+    fields = check.keys(node, "prometheus", allowed, ("url",))
+    if not fields or "url" not in fields:
+        return None
+    url = check.string(fields["url"], "prometheus.url")
+    if url and not url.startswith(("http://", "https://")):
+        check.error(fields["url"].pos, "prometheus.url must start with http:// or https://")
+    values: dict[str, Any] = {}
+    for key in ("interval", "timeout"):
+        if key in fields and (seconds := check.duration(fields[key], f"prometheus.{key}")):
+            values[key] = seconds
+    if "headers" in fields:
+        values["headers"] = check.string_map(fields["headers"], "prometheus.headers")
+    if "bearer_token_env" in fields:
+        values["bearer_token_env"] = check.string(
+            fields["bearer_token_env"], "prometheus.bearer_token_env"
+        )
+    return PrometheusSettings(url.rstrip("/"), **values) if url else None
+
+
 def _is_hex(text: str) -> bool:
     return all(char in "0123456789abcdefABCDEF" for char in text)
 
@@ -262,9 +316,8 @@ def _problem(path: Path, message: str) -> YamlProblem:
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
+    """``HOST:PORT`` (``[::1]:8080`` for IPv6); ValueError says what is wrong."""
+    host, sep, port = listen.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"listen must be HOST:PORT with a port from 1 to 65535, got {listen!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
-
-
-def duration_or(value: Any, default: float) -> float:
-    return parse_duration(value) if value is not None else default

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+MAX_SECONDS = 366 * 86400.0  # anything longer is a typo, and would overflow date arithmetic
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 
 
@@ -17,9 +19,7 @@ def parse_duration(text: str | int | float) -> float:
     if isinstance(text, bool):
         raise DurationError(f"expected a duration such as 30s, 5m or 2h, got {text!r}")
     if isinstance(text, int | float):
-        if text < 0:
-            raise DurationError(f"a duration cannot be negative: {text}")
-        return float(text)
+        return _bounded(float(text), text)
     compact = str(text).strip().replace(" ", "")
     if not compact:
         raise DurationError("expected a duration such as 30s, 5m or 2h, got an empty string")
@@ -31,7 +31,15 @@ def parse_duration(text: str | int | float) -> float:
         position = match.end()
     if position != len(compact):
         raise DurationError(f"expected a duration such as 30s, 5m or 2h, got {text!r}")
-    return total
+    return _bounded(total, text)
+
+
+def _bounded(seconds: float, text: object) -> float:
+    if not math.isfinite(seconds) or seconds < 0:
+        raise DurationError(f"a duration must be a finite, positive amount, got {text!r}")
+    if seconds > MAX_SECONDS:
+        raise DurationError(f"{text!r} is longer than the longest duration surge takes (366d)")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

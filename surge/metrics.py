@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -56,6 +56,20 @@ class Metrics:
             "Time one step attempt's action took",
             ["action"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            registry=self.registry,
+        )
+        self.signals = Counter(
+            "surge_signals_total",
+            "Alerts and metric firings, by what became of them "
+            "(opened, joined, duplicate, silenced, cooldown, capped, invalid)",
+            ["playbook", "source", "outcome"],
+            registry=self.registry,
+        )
+        self.trigger_state = Gauge(
+            "surge_trigger_state",
+            "Series of each metric trigger by state (inactive, pending, firing, clearing, "
+            "unknown); unknown is 1 while Prometheus cannot answer",
+            ["playbook", "trigger", "state"],
             registry=self.registry,
         )
         self.plugin_errors = Counter(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "***"
 _SENSITIVE_KEY = re.compile(
     r"(secret|token|password|passwd|authorization|api[_-]?key|signature)", re.I
 )
+
+
+def sensitive_values(mapping: Mapping[str, str]) -> list[str]:
+    """The values of keys that name credentials (Authorization, X-Api-Key, …)."""
+    return [value for key, value in mapping.items() if _SENSITIVE_KEY.search(key)]
 
 
 class Redactor:

@@ -14,6 +14,7 @@ from surge.plugin.manager import PluginManager
 from surge.store import open_store
 from surge.store.base import Store
 from surge.templating import Templates
+from surge.triggers.service import Triggers
 from surge.yamlpos import YamlProblem
 
 
@@ -28,16 +29,23 @@ class Runtime:
     playbooks: PlaybookLibrary
     store: Store
     engine: Engine
+    triggers: Triggers
     problems: list[YamlProblem] = field(default_factory=list)
 
     async def open(self) -> None:
         await self.store.open()
 
+    async def start(self) -> None:
+        """Run the engine and the metric watcher (the server does; the CLI does not)."""
+        await self.engine.start()
+        await self.triggers.start()
+
     async def close(self) -> None:
+        await self.triggers.stop()
         if self.engine.running:
             await self.engine.stop()
         else:
-            await self.engine.drain_events()
+            await self.engine.events.drain()
         await self.store.close()
 
 
@@ -59,4 +67,7 @@ def build_runtime(
     playbooks, problems = PlaybookLibrary.load(config.playbooks, actions, templates)
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
-    return Runtime(config, plugins, actions, templates, playbooks, store, engine, list(problems))
+    triggers = Triggers(engine, config)
+    return Runtime(
+        config, plugins, actions, templates, playbooks, store, engine, triggers, list(problems)
+    )

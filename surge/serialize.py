@@ -7,7 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from surge.playbook.model import AlertTrigger, ManualTrigger, MetricTrigger, Playbook, Trigger
-from surge.store.records import Incident, StepRun, TimelineEntry
+from surge.redact import Redactor
+from surge.store.records import Incident, Silence, StepRun, TimelineEntry
+from surge.triggers.silences import silence_state
+
+_PARAMS = Redactor()  # masks params under names like token or password; the timeline does too
 
 
 def _time(value: datetime | None) -> str | None:
@@ -23,7 +27,7 @@ def incident(record: Incident) -> dict[str, Any]:
         "status": record.status.value,
         "trigger": record.trigger,
         "triggered_by": record.triggered_by,
-        "params": record.params,
+        "params": _PARAMS.value(record.params),
         "group_key": record.group_key,
         "created_at": _time(record.created_at),
         "updated_at": _time(record.updated_at),
@@ -92,4 +96,21 @@ def _trigger(trigger: Trigger) -> dict[str, Any]:
             "clear_for": trigger.clear_for,
             "on_clear": trigger.on_clear,
         }
+    }
+
+
+def silence(record: Silence, at: datetime) -> dict[str, Any]:
+    """A silence, with its ``state`` at ``at``: ``active``, ``scheduled`` or ``expired``."""
+    return {
+        "id": record.id,
+        "matchers": list(record.matchers),
+        "starts_at": _time(record.starts_at),
+        "ends_at": _time(record.ends_at),
+        "windows": record.windows,
+        "timezone": record.timezone,
+        "comment": record.comment,
+        "created_by": record.created_by,
+        "created_at": _time(record.created_at),
+        "expired_at": _time(record.expired_at),
+        "state": silence_state(record, at),
     }

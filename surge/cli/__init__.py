@@ -8,14 +8,32 @@ import sys
 from collections.abc import Sequence
 
 from surge import __version__
-from surge.cli import commands
+from surge.cli import commands, silences, simulate
 from surge.cli.backend import CliError
 from surge.cli.render import err
+from surge.cli.serve import serve
 from surge.config import ROLES, ConfigError
 from surge.plugin.manager import PluginError
 from surge.store import StoreError
+from surge.store.records import IncidentStatus
 
-STATUSES = ("triggered", "acknowledged", "mitigated", "resolved", "cancelled")
+STATUSES = tuple(status.value for status in IncidentStatus)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1000")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < 1e9:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trigger.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=None,
         metavar="SECONDS",
         help="with --wait: stop following after this long (exit 1 if steps are left)",
@@ -79,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     incidents.add_argument("--status", action="append", choices=STATUSES, default=[])
     incidents.add_argument("--open", action="store_true", help="only those not yet closed")
     incidents.add_argument("--playbook")
-    incidents.add_argument("--limit", type=int, default=50)
+    incidents.add_argument("--limit", type=_count, default=50, help="at most this many (1-1000)")
 
     show = sub.add_parser("show", parents=[remote], help="an incident's steps and timeline")
     show.add_argument("id", type=int)
@@ -100,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         change.add_argument("id", type=int)
         change.add_argument("--note", "-m", default="", help="shown on the timeline")
 
+    silences.add_parser(sub, remote)
+    simulate.add_parser(sub, common)
+
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 
     token = sub.add_parser("token", help="manage API tokens")
@@ -117,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            return commands.serve(args)
+            return serve(args)
         return asyncio.run(commands.dispatch(args))
     except ConfigError as error:
         for problem in error.problems:

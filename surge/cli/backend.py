@@ -18,7 +18,8 @@ from surge import serialize
 from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
 from surge.playbook.params import ParamError
 from surge.runtime import Runtime
-from surge.store.records import IncidentStatus
+from surge.store.records import STATUS_VERBS, IncidentStatus
+from surge.triggers.silences import SilenceError, expire_by_hand, silence_from_json
 
 Json = dict[str, Any]
 
@@ -53,19 +54,21 @@ class Backend(ABC):
     @abstractmethod
     async def change_status(self, incident_id: int, action: str, note: str) -> Json: ...
 
+    @abstractmethod
+    async def silences(self, include_expired: bool) -> list[Json]: ...
+
+    @abstractmethod
+    async def add_silence(self, body: Json) -> Json:
+        """``body`` is the JSON that ``POST /api/v1/silences`` takes."""
+
+    @abstractmethod
+    async def expire_silence(self, silence_id: int) -> Json: ...
+
     async def engine_seen(self) -> bool:
         return True
 
     async def close(self) -> None:
         return None
-
-
-_STATUS_OF = {
-    "ack": IncidentStatus.ACKNOWLEDGED,
-    "mitigate": IncidentStatus.MITIGATED,
-    "resolve": IncidentStatus.RESOLVED,
-    "cancel": IncidentStatus.CANCELLED,
-}
 
 
 class LocalBackend(Backend):
@@ -113,13 +116,35 @@ class LocalBackend(Backend):
     async def change_status(self, incident_id: int, action: str, note: str) -> Json:
         try:
             record = await self.runtime.engine.change_status(
-                incident_id, _STATUS_OF[action], self.actor, note
+                incident_id, STATUS_VERBS[action], self.actor, note
             )
         except UnknownIncident:
             raise CliError(f"no incident {incident_id}") from None
         except TransitionError as error:
             raise CliError(str(error)) from None
         return serialize.incident(record)
+
+    async def silences(self, include_expired: bool) -> list[Json]:
+        now = self.runtime.engine.clock()
+        found = await self.runtime.store.list_silences(
+            unexpired_at=None if include_expired else now
+        )
+        return [serialize.silence(item, now) for item in found]
+
+    async def add_silence(self, body: Json) -> Json:
+        now = self.runtime.engine.clock()
+        try:
+            silence = silence_from_json(body, created_by=self.actor, now=now)
+        except SilenceError as error:
+            raise CliError("invalid silence", 2, error.problems) from None
+        return serialize.silence(await self.runtime.store.add_silence(silence), now)
+
+    async def expire_silence(self, silence_id: int) -> Json:
+        now = self.runtime.engine.clock()
+        silence = await expire_by_hand(self.runtime.store, silence_id, now)
+        if silence is None:
+            raise CliError(f"no silence {silence_id}")
+        return serialize.silence(silence, now)
 
     async def engine_seen(self) -> bool:
         lease = self.runtime.config.engine.lease
@@ -201,6 +226,19 @@ class HttpBackend(Backend):
         data: Json = await self._call(
             "POST", f"/api/v1/incidents/{incident_id}/{action}", {"note": note}
         )
+        return data
+
+    async def silences(self, include_expired: bool) -> list[Json]:
+        query = [("all", "true")] if include_expired else []
+        data = await self._call("GET", "/api/v1/silences", params=query)
+        return list(data["silences"])
+
+    async def add_silence(self, body: Json) -> Json:
+        data: Json = await self._call("POST", "/api/v1/silences", body)
+        return data
+
+    async def expire_silence(self, silence_id: int) -> Json:
+        data: Json = await self._call("POST", f"/api/v1/silences/{silence_id}/expire")
         return data
 
     async def close(self) -> None:

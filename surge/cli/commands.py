@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -22,11 +21,11 @@ from surge.config import (
     find_config_path,
     load_config,
     parse_config,
-    parse_listen,
 )
 from surge.runtime import build_runtime
+from surge.store.records import OPEN_STATUSES
 
-OPEN = ("triggered", "acknowledged", "mitigated")
+OPEN = tuple(status.value for status in OPEN_STATUSES)
 _OPEN_RUN = ("pending", "running", "waiting")
 
 
@@ -43,6 +42,8 @@ async def dispatch(args: argparse.Namespace) -> int:
         "cancel": change_status,
         "plugins": plugins,
         "token": token,
+        "silence": silence,
+        "simulate": simulate_command,
     }
     return await handlers[args.command](args)
 
@@ -69,47 +70,6 @@ async def _with_backend(args: argparse.Namespace, work: Callable[[Backend], Awai
         return await work(backend)
     finally:
         await backend.close()
-
-
-# -- serve --
-
-
-def serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from surge.web.app import app_for
-
-    config = load_config(args.config)
-    host, port = parse_listen(args.listen or config.listen)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    runtime = build_runtime(config)
-    out.print(
-        f"surge: {len(runtime.playbooks)} playbooks from {config.playbooks}/, store {config.store}",
-        markup=False,
-    )
-    for problem in runtime.problems:
-        err.print(f"  skipped: {problem}", style="yellow", markup=False)
-    if not config.tokens:
-        out.print("  API tokens: create one with `surge token create --role admin`", markup=False)
-    out.print(
-        f"  listening on http://{host}:{port}/  (health: /healthz, metrics: /metrics)", markup=False
-    )
-    try:
-        web.run_app(
-            app_for(runtime),
-            host=host,
-            port=port,
-            print=None,
-            access_log_format='%a "%r" %s %b %Tfs',
-        )
-    except OSError as error:
-        raise CliError(
-            f"cannot listen on {host}:{port}: {error.strerror or error}; is another surge "
-            "running? Stop it, or pass --listen HOST:PORT"
-        ) from None
-    return 0
 
 
 # -- validate --
@@ -231,7 +191,7 @@ async def _follow(
     ``until_closed``, the incident is resolved or cancelled). Returns the incident and
     whether it got there before ``follow_for`` ran out."""
     seen = 0
-    deadline = time.monotonic() + follow_for if follow_for else None
+    deadline = time.monotonic() + follow_for if follow_for is not None else None
     while True:
         data = await backend.incident(incident_id)
         for entry in data["timeline"]:
@@ -313,6 +273,12 @@ async def change_status(args: argparse.Namespace) -> int:
     return await _with_backend(args, work)
 
 
+async def silence(args: argparse.Namespace) -> int:
+    from surge.cli.silences import command
+
+    return await _with_backend(args, command(args))
+
+
 # -- plugins and tokens --
 
 
@@ -353,3 +319,9 @@ async def token(args: argparse.Namespace) -> int:
 
     handler = {"create": create, "list": list_tokens, "revoke": revoke}[args.token_command]
     return await handler(args)
+
+
+async def simulate_command(args: argparse.Namespace) -> int:
+    from surge.cli.simulate import command
+
+    return await command(args)

@@ -9,6 +9,18 @@ from surge.actions import ActionSpec, Arg
 from surge.durations import DurationError, parse_duration
 
 
+def prepare_args(spec: ActionSpec, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The rendered arguments, with numbers given to text arguments turned into text
+    (``message: "{{ incident.id }}"`` renders to an int), checked against ``spec.args``."""
+    prepared = dict(args)
+    for name, arg in spec.args.items():
+        value = prepared.get(name)
+        if arg.type == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+            prepared[name] = str(value)
+    check_args(spec, prepared)
+    return prepared
+
+
 def check_args(spec: ActionSpec, args: Mapping[str, Any]) -> None:
     """Raise ValueError naming every argument that does not fit ``spec.args``."""
     problems = []

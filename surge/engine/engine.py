@@ -8,13 +8,13 @@ any point is resumed by the next one from the store alone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -22,15 +22,16 @@ import aiohttp
 from surge.actions import ActionRegistry
 from surge.config import Config
 from surge.engine import flow
-from surge.engine.executor import StepExecutor
+from surge.engine.events import Events
+from surge.engine.worker import Worker
 from surge.metrics import Metrics
 from surge.playbook.library import PlaybookLibrary
+from surge.playbook.model import Playbook
 from surge.playbook.params import coerce_params
 from surge.plugin.manager import PluginManager
 from surge.redact import Redactor
 from surge.store.base import Store
 from surge.store.records import (
-    EngineRecord,
     Incident,
     IncidentStatus,
     NewRun,
@@ -56,6 +57,13 @@ _ALLOWED_FROM: dict[IncidentStatus, tuple[IncidentStatus, ...]] = {
         IncidentStatus.MITIGATED,
     ),
 }
+
+
+@dataclass
+class NewIncident:
+    incident: Incident
+    first_runs: list[NewRun]
+    opened: TimelineEntry
 
 
 class UnknownPlaybook(LookupError):
@@ -97,50 +105,28 @@ class Engine:
         self.redactor = Redactor(config.secrets())
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.started_at = clock()
-        self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._events: dict[int, asyncio.Task[None]] = {}  # the latest event of each incident
         self.stragglers: set[asyncio.Task[Any]] = set()  # calls cut off, not yet ended
-        self._loops: list[asyncio.Task[None]] = []
+        self.events = Events()
+        self.worker = Worker(self)
         self._http: aiohttp.ClientSession | None = None
-        self.running = False
         plugins.on_error = self._plugin_failed
 
     # -- lifecycle of the engine itself --
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession()
-        await self._heartbeat()
-        self.running = True
-        self._loops = [
-            asyncio.create_task(self._claim_loop(), name="surge-claim"),
-            asyncio.create_task(self._lease_loop(), name="surge-lease"),
-        ]
+        await self.worker.start()
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop claiming, give running steps ``grace`` seconds, then cut them off.
-
-        A step cut off here is left claimed with an expired lease, so the next engine
-        treats it like one whose process died: re-run if safe, else ``unknown``.
-        """
-        self.running = False
-        self._wake.set()
-        for task in self._loops:
-            task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            # expire their leases so the next engine takes them over at once
-            await self.store.renew_leases(
-                self.id, [_run_id(task) for task in pending], self.clock()
-            )
-        await self.drain_events()
-        await self.store.remove_engine(self.id)
+        """Stop running steps (see ``Worker.stop``), deliver pending events, close."""
+        await self.worker.stop(grace)
+        await self.events.drain()
         if self._http is not None:
             await self._http.close()
+
+    @property
+    def running(self) -> bool:
+        return self.worker.running
 
     @property
     def http(self) -> aiohttp.ClientSession:
@@ -149,35 +135,8 @@ class Engine:
         return self._http
 
     def wake(self) -> None:
-        self._wake.set()
-
-    def emit(self, incident_id: int, event: Callable[[], Awaitable[None]]) -> None:
-        """Tell plugins about an incident in the background, in order per incident.
-
-        Hooks are bounded by the plugin manager's timeout, but nobody should wait even
-        that long: not an API caller, not the step whose action changed the status.
-        """
-        previous = self._events.get(incident_id)
-
-        async def run() -> None:
-            if previous is not None:
-                await asyncio.wait({previous})
-            await event()
-
-        task = asyncio.ensure_future(run())
-        self._events[incident_id] = task
-        task.add_done_callback(lambda done: self._event_done(incident_id, done))
-
-    def _event_done(self, incident_id: int, task: asyncio.Task[None]) -> None:
-        if self._events.get(incident_id) is task:
-            del self._events[incident_id]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("plugin event failed", exc_info=task.exception())
-
-    async def drain_events(self) -> None:
-        """Wait for the events still being delivered (each bounded by the hook timeout)."""
-        while self._events:
-            await asyncio.wait(list(self._events.values()))
+        """Look for due steps now rather than at the next poll."""
+        self.worker.wake()
 
     # -- incidents --
 
@@ -193,7 +152,28 @@ class Engine:
         playbook = self.playbooks.get(playbook_id)
         if playbook is None:
             raise UnknownPlaybook(playbook_id)
-        params = coerce_params(playbook, raw_params)
+        new = self.prepare(
+            playbook,
+            coerce_params(playbook, raw_params),
+            actor=actor,
+            source=source,
+            context=context,
+        )
+        incident = await self.store.create_incident(new.incident, new.first_runs, [new.opened])
+        self.opened(incident)
+        return incident
+
+    def prepare(
+        self,
+        playbook: Playbook,
+        params: dict[str, Any],
+        *,
+        actor: str,
+        source: str,
+        context: Mapping[str, Any] | None = None,
+        group_key: str = "",
+    ) -> NewIncident:
+        """An incident ready to be stored, with its first step and opening entry."""
         now = self.clock()
         incident = Incident(
             id=0,
@@ -208,6 +188,7 @@ class Engine:
             updated_at=now,
             context=dict(context or {}),
             playbook_hash=playbook.content_hash,
+            group_key=group_key,
         )
         opened = TimelineEntry(
             0,
@@ -217,12 +198,12 @@ class Engine:
             f"{playbook.title}: triggered ({source}) by {actor}",
             {"params": self.redactor.value(params), "trigger": source},
         )
-        incident = await self.store.create_incident(
-            incident, flow.first_run(playbook, Phase.STEPS, now), [opened]
-        )
+        return NewIncident(incident, list(flow.first_run(playbook, Phase.STEPS, now)), opened)
+
+    def opened(self, incident: Incident) -> None:
+        """A new incident was stored: start its steps and tell the plugins."""
         self.wake()
-        self.emit(incident.id, lambda: self.plugins.incident_opened(incident))
-        return incident
+        self.events.emit(incident.id, lambda: self.plugins.incident_opened(incident))
 
     async def change_status(
         self, incident_id: int, new: IncidentStatus, actor: str, note: str = ""
@@ -252,7 +233,7 @@ class Engine:
             )
         updated, previous = changed
         self.wake()
-        self.emit(
+        self.events.emit(
             updated.id, lambda: self.plugins.incident_status_changed(updated, previous, actor)
         )
         return updated
@@ -290,60 +271,3 @@ class Engine:
                 "plugin.error",
                 f"plugin {plugin} failed in {hook}: {error or type(error).__name__}",
             )
-
-    # -- the loops --
-
-    async def _claim_loop(self) -> None:
-        executor = StepExecutor(self)
-        settings = self.config.engine
-        while self.running:
-            self._wake.clear()
-            free = settings.max_concurrency - len(self._tasks)
-            runs = []
-            if free > 0:
-                now = self.clock()
-                lease = now + timedelta(seconds=settings.lease)
-                try:
-                    runs = await self.store.claim_due_runs(self.id, now, lease, free)
-                except Exception:
-                    log.exception("could not claim step runs; trying again")
-            for run in runs:
-                task = asyncio.create_task(executor.execute(run), name=f"surge-run-{run.id}")
-                self._tasks.add(task)
-                task.add_done_callback(self._task_done)
-            if len(runs) == free and free > 0:
-                continue  # there may be more due right now
-            await self._sleep(settings.poll_interval)
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("step task failed", exc_info=task.exception())
-        self._wake.set()
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-
-    async def _lease_loop(self) -> None:
-        every = max(self.config.engine.lease / 3, 0.05)
-        while self.running:
-            await asyncio.sleep(every)
-            try:
-                await self._heartbeat()
-            except Exception:
-                log.exception("could not renew leases")
-
-    async def _heartbeat(self) -> None:
-        now = self.clock()
-        running = [_run_id(task) for task in self._tasks]
-        await self.store.renew_leases(
-            self.id, running, now + timedelta(seconds=self.config.engine.lease)
-        )
-        await self.store.heartbeat(
-            EngineRecord(self.id, socket.gethostname(), os.getpid(), self.started_at, now)
-        )
-
-
-def _run_id(task: asyncio.Task[None]) -> int:
-    return int(task.get_name().rsplit("-", 1)[1])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from surge.actions import ActionContext, ActionError, ActionSpec, Defer
 from surge.durations import format_duration
 from surge.engine import flow
-from surge.engine.arguments import check_args
+from surge.engine.arguments import prepare_args
 from surge.playbook.model import Playbook, Step
 from surge.plugin.calls import HookTimeout, call_with_deadline
 from surge.store.records import (
@@ -123,8 +123,7 @@ class StepExecutor:
                     message=f"{step.id}: skipped, `when` is false",
                 )
                 return
-            args = self.engine.templates.render(step.with_, context)
-            check_args(spec, args)
+            args = prepare_args(spec, self.engine.templates.render(step.with_, context))
         except (TemplateError, ValueError) as error:
             await self._fail(run, incident, playbook, Failure(str(error), False))
             return
@@ -179,6 +178,8 @@ class StepExecutor:
         try:
             return await call_with_deadline(spec.run, [ctx], timeout, self.engine.stragglers)
         except HookTimeout:
+            owner = self.engine.actions.owner(spec.name)
+            self.engine.metrics.plugin_errors.labels(plugin=owner).inc()
             return Failure(f"timed out after {format_duration(timeout)}", True)
         except ActionError as error:
             return Failure(self.engine.redactor.text(str(error)), error.retryable)
@@ -335,7 +336,7 @@ class StepExecutor:
         if following.runs:
             self.engine.wake()
         if incident is not None:
-            self.engine.emit(
+            self.engine.events.emit(
                 incident.id, lambda: self.engine.plugins.step_finished(incident, finished)
             )
 

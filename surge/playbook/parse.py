@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import replace
-from typing import Literal, cast
 
 from surge.actions import ActionRegistry
-from surge.config import ROLES
-from surge.playbook.model import (
-    SEVERITIES,
-    AlertTrigger,
-    ManualTrigger,
-    MetricTrigger,
-    Param,
-    Playbook,
-    Trigger,
-)
+from surge.playbook.model import DEFAULT_MAX_OPEN, SEVERITIES, Param, Playbook
 from surge.playbook.paramspec import read_params
 from surge.playbook.steps import read_duration, read_slug, read_steps
+from surge.playbook.triggerspec import TriggerReader
 from surge.playbook.validate import Source, Validator
 from surge.templating import Templates
 from surge.yamlcheck import Checker
@@ -27,10 +17,8 @@ from surge.yamlpos import YamlProblem, YNode, load
 
 TOP_KEYS = (
     "id", "title", "kind", "severity", "description", "params", "triggers",
-    "group_by", "cooldown", "steps", "on_resolve",
+    "group_by", "cooldown", "max_open", "steps", "on_resolve",
 )  # fmt: skip
-TRIGGER_KINDS = ("manual", "alert", "metric")
-ON_CLEAR = ("resolve", "mitigate", "note")
 
 
 def load_playbook(
@@ -81,7 +69,7 @@ class _Reader:
         main = read_steps(check, fields.get("steps"), "steps")
         on_resolve = read_steps(check, fields.get("on_resolve"), "on_resolve")
         validator.steps(main, on_resolve)
-        triggers = self._triggers(fields.get("triggers"), validator)
+        triggers = TriggerReader(check, validator).triggers(fields.get("triggers"))
         group_by = self._group_by(fields.get("group_by"), params)
         identity = read_slug(check, fields.get("id"), "id")
         title = check.string(fields["title"], "title") if "title" in fields else None
@@ -97,6 +85,7 @@ class _Reader:
             triggers=triggers,
             group_by=group_by,
             cooldown=read_duration(check, fields.get("cooldown"), "cooldown", 0.0),
+            max_open=self._max_open(fields.get("max_open")),
             steps=tuple(draft.step for draft in main),
             on_resolve=tuple(draft.step for draft in on_resolve),
         )
@@ -111,7 +100,12 @@ class _Reader:
             return ""
         return self.check.string(node, what, empty=True) or ""
 
-    # --- params and triggers -------------------------------------------------------------
+    def _max_open(self, node: YNode | None) -> int:
+        if node is None:
+            return DEFAULT_MAX_OPEN
+        return self.check.integer(node, "max_open", minimum=1) or DEFAULT_MAX_OPEN
+
+    # --- grouping --------------------------------------------------------------------------
 
     def _group_by(self, node: YNode | None, params: dict[str, Param]) -> tuple[str, ...]:
         if node is None:
@@ -126,93 +120,3 @@ class _Reader:
             elif name is not None:
                 names.append(name)
         return tuple(names)
-
-    def _triggers(self, node: YNode | None, validator: Validator) -> tuple[Trigger, ...]:
-        if node is None:
-            return ()
-        found = []
-        for index, item in enumerate(self.check.sequence(node, "triggers") or [], 1):
-            trigger = self._trigger(item, f"trigger {index}", validator)
-            if trigger is not None:
-                found.append(trigger)
-        return tuple(found)
-
-    def _trigger(self, node: YNode, what: str, validator: Validator) -> Trigger | None:
-        if node.value == "manual":  # the shorthand "- manual"
-            return ManualTrigger(pos=node.pos)
-        fields = self.check.keys(node, what, TRIGGER_KINDS)
-        if fields is None:
-            return None
-        kinds = [kind for kind in fields if kind in TRIGGER_KINDS]
-        if len(kinds) > 1 or not fields:  # an unknown kind alone was reported already
-            self.check.error(node.pos, f"{what} needs exactly one of: {', '.join(TRIGGER_KINDS)}")
-        if len(kinds) != 1:
-            return None
-        trigger = self._trigger_body(kinds[0], fields[kinds[0]], validator)
-        return replace(trigger, pos=node.pos) if trigger is not None else None
-
-    def _trigger_body(self, kind: str, body: YNode, validator: Validator) -> Trigger | None:
-        if kind == "manual":
-            return self._manual(body)
-        if kind == "alert":
-            return self._alert(body, validator)
-        return self._metric(body, validator)
-
-    def _manual(self, node: YNode) -> ManualTrigger | None:
-        if node.value is None:
-            return ManualTrigger(pos=node.pos)
-        fields = self.check.keys(node, "manual trigger", ("roles",))
-        if fields is None:
-            return None
-        if "roles" not in fields:
-            return ManualTrigger(pos=node.pos)
-        items = self.check.sequence(fields["roles"], "roles") or []
-        if not items and fields["roles"].is_list:
-            self.check.error(fields["roles"].pos, "roles needs at least one role")
-        roles = [self.check.choice(item, "each role", ROLES) for item in items]
-        return ManualTrigger(tuple(role for role in roles if role), pos=node.pos)
-
-    def _alert(self, node: YNode, validator: Validator) -> AlertTrigger | None:
-        fields = self.check.keys(node, "alert trigger", ("match", "match_re", "params"))
-        if fields is None:
-            return None
-        if "match" not in fields and "match_re" not in fields:
-            self.check.error(node.pos, "an alert trigger needs match or match_re")
-        match = self.check.string_map(fields["match"], "match") if "match" in fields else {}
-        match_re = self._patterns(fields["match_re"]) if "match_re" in fields else {}
-        params = validator.trigger_params(fields["params"], "params") if "params" in fields else {}
-        return AlertTrigger(match, match_re, params, pos=node.pos)
-
-    def _patterns(self, node: YNode) -> dict[str, str]:
-        patterns = self.check.string_map(node, "match_re")
-        for label, pattern in patterns.items():
-            try:
-                re.compile(pattern)
-            except (re.error, RecursionError, OverflowError, ValueError) as error:
-                self.check.error(
-                    node.value[label].pos, f"match_re.{label} is not a valid regex: {error}"
-                )
-        return patterns
-
-    def _metric(self, node: YNode, validator: Validator) -> MetricTrigger | None:
-        allowed = ("query", "for", "clear", "clear_for", "on_clear", "params")
-        fields = self.check.keys(node, "metric trigger", allowed, required=("query",))
-        if fields is None or "query" not in fields:
-            return None
-        query = self.check.string(fields["query"], "query")
-        clear = self.check.string(fields["clear"], "clear") if "clear" in fields else None
-        if "clear_for" in fields and "clear" not in fields:
-            self.check.error(node.key_pos["clear_for"], "clear_for needs a clear condition")
-        on_clear = "resolve"
-        if "on_clear" in fields:
-            on_clear = self.check.choice(fields["on_clear"], "on_clear", ON_CLEAR) or "resolve"
-        params = validator.trigger_params(fields["params"], "params") if "params" in fields else {}
-        return MetricTrigger(
-            query=query or "",
-            for_=read_duration(self.check, fields.get("for"), "for", 0.0),
-            clear=clear,
-            clear_for=read_duration(self.check, fields.get("clear_for"), "clear_for", 0.0),
-            on_clear=cast(Literal["resolve", "mitigate", "note"], on_clear),
-            params=params,
-            pos=node.pos,
-        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import cast
 
@@ -129,9 +128,6 @@ def read_duration(
         return default
     seconds = check.duration(node, what)
     if seconds is None:
-        return default
-    if not math.isfinite(seconds):
-        check.error(node.pos, f"{what} must be a finite duration")
         return default
     if positive and seconds <= 0:
         check.error(node.pos, f"{what} must be longer than 0")

@@ -229,7 +229,7 @@ class Store(ABC):
     async def save_trigger_states(
         self, states: Sequence[TriggerState], removed: Sequence[TriggerState] = ()
     ) -> None:
-        """Insert or replace ``states`` and delete ``removed`` (series gone inactive)."""
+        """Delete ``removed`` (series gone inactive), then insert or replace ``states``."""
 
     # -- leases --
 

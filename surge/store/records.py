@@ -34,6 +34,16 @@ _RANK = {
 }
 
 
+# What people type (CLI subcommands, API routes) for each change of status they may make.
+STATUS_VERBS = {
+    "ack": IncidentStatus.ACKNOWLEDGED,
+    "mitigate": IncidentStatus.MITIGATED,
+    "resolve": IncidentStatus.RESOLVED,
+    "cancel": IncidentStatus.CANCELLED,
+}
+OPEN_STATUSES = tuple(status for status in IncidentStatus if status.is_open)
+
+
 class Phase(StrEnum):
     """Which list of a playbook a step run belongs to."""
 

@@ -31,7 +31,8 @@ class Matcher:
             try:
                 pattern = re.compile(f"(?:{value})", re.S)
             except re.error as error:
-                raise ValueError(f"{name}{op}{value!r}: not a valid regular expression: {error}")
+                message = f"{name}{op}{value!r}: not a valid regular expression: {error}"
+                raise ValueError(message) from None
         return cls(name, op, value, pattern)
 
     def matches(self, labels: Mapping[str, str]) -> bool:

@@ -9,19 +9,13 @@ from aiohttp import web
 from surge import serialize
 from surge.engine.engine import TransitionError, UnknownIncident
 from surge.playbook.params import ParamError
-from surge.store.records import IncidentStatus
+from surge.store.records import STATUS_VERBS, IncidentStatus
 from surge.web.auth import requires
 from surge.web.errors import error_response, json_body
 from surge.web.keys import principal, runtime
 
 READERS = ("viewer", "responder", "comms")
 routes = web.RouteTableDef()
-_ACTIONS = {
-    "ack": IncidentStatus.ACKNOWLEDGED,
-    "mitigate": IncidentStatus.MITIGATED,
-    "resolve": IncidentStatus.RESOLVED,
-    "cancel": IncidentStatus.CANCELLED,
-}
 
 
 @routes.get("/api/v1/playbooks")
@@ -90,8 +84,10 @@ async def list_incidents(request: web.Request) -> web.Response:
         allowed = ", ".join(status.value for status in IncidentStatus)
         raise web.HTTPBadRequest(reason=f"status must be one of {allowed}") from None
     limit = _number(query.get("limit", "100"), "limit must be a number")
+    if not 1 <= limit <= 1000:
+        raise web.HTTPBadRequest(reason="limit must be from 1 to 1000")
     incidents = await runtime(request).store.list_incidents(
-        statuses=statuses, playbook_id=query.get("playbook"), limit=max(1, min(limit, 1000))
+        statuses=statuses, playbook_id=query.get("playbook"), limit=limit
     )
     return web.json_response({"incidents": [serialize.incident(item) for item in incidents]})
 
@@ -136,7 +132,7 @@ async def change_status(request: web.Request) -> web.Response:
     note = body.get("note", "")
     if not isinstance(note, str):
         raise web.HTTPBadRequest(reason='"note" must be a string')
-    status = _ACTIONS[request.match_info["action"]]
+    status = STATUS_VERBS[request.match_info["action"]]
     try:
         incident = await state.engine.change_status(
             _incident_id(request), status, principal(request).name, note

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from surge.config import Config
 from surge.runtime import Runtime, build_runtime
-from surge.web import api, health
+from surge.web import alerts, api, health, silences
 from surge.web.errors import auth_middleware, errors_middleware
-from surge.web.keys import RUNTIME
+from surge.web.keys import INTAKE, RUNTIME
 
 MAX_BODY = 1024 * 1024
 
@@ -32,14 +32,17 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
         middlewares=[errors_middleware, auth_middleware], client_max_size=MAX_BODY
     )
     app[RUNTIME] = state
+    app[INTAKE] = state.triggers.intake
     app.add_routes(health.routes)
     app.add_routes(api.routes)
+    app.add_routes(alerts.routes)
+    app.add_routes(silences.routes)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await state.open()
         if run_engine:
-            await state.engine.start()
+            await state.start()
         yield
         await state.close()
 

@@ -30,6 +30,7 @@ async def readyz(request: web.Request) -> web.Response:
         "checks": checks,
         "playbooks": len(state.playbooks),
         "playbook_problems": [str(problem) for problem in state.problems],
+        "triggers": state.triggers.status(),
     }
     return web.json_response(body, status=200 if ready else 503)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from surge.runtime import Runtime
+from surge.triggers.alerts import AlertIntake
 from surge.web.auth import Principal
 
 RUNTIME = web.AppKey("runtime", Runtime)
+INTAKE = web.AppKey("intake", AlertIntake)
 PRINCIPAL = web.RequestKey("principal", Principal)  # set by the auth middleware
 
 

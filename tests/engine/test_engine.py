@@ -505,7 +505,7 @@ async def test_plugin_events_arrive_in_order_per_incident_without_delaying_calle
     incident = await runtime.engine.trigger("pb", {}, actor="test")
     await runtime.engine.change_status(incident.id, IncidentStatus.ACKNOWLEDGED, "a")
     assert asyncio.get_running_loop().time() - started < 0.15
-    await runtime.engine.drain_events()
+    await runtime.engine.events.drain()
     assert events == ["opened", "triggered->acknowledged"]
 
 

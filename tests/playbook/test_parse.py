@@ -19,7 +19,9 @@ from surge.playbook import (
     Retry,
     load_playbook,
 )
+from surge.playbook.model import DEFAULT_MAX_OPEN
 from surge.templating import Templates
+from surge.triggers.matchers import Matcher, matches_all
 
 if TYPE_CHECKING:
     from playbook.conftest import Load, Problems
@@ -41,7 +43,9 @@ FULL = dedent("""\
       - alert:
           match: {alertname: ChannelDown}
           match_re: {channel: "web-.*"}
+          matchers: ['env!="staging"', severity=~"critical|major"]
           params: {channel: "{{ labels.channel }}"}
+          on_clear: note
       - metric:
           query: up == 0
           for: 2m
@@ -51,6 +55,7 @@ FULL = dedent("""\
           params: {channel: "{{ labels.channel }}", note: "{{ value }}"}
     group_by: [channel]
     cooldown: 30m
+    max_open: 5
     steps:
       - id: note
         action: log
@@ -88,6 +93,7 @@ def test_every_field_is_read(load: Load) -> None:
     assert playbook.description == "Channels are down."
     assert playbook.group_by == ("channel",)
     assert playbook.cooldown == 1800.0
+    assert playbook.max_open == 5
 
 
 def test_params_are_read(load: Load) -> None:
@@ -114,9 +120,14 @@ def test_triggers_are_read(load: Load) -> None:
     assert manual.roles == ("responder", "comms")
     assert manual.pos is not None and manual.pos.line == 13
     assert isinstance(alert, AlertTrigger)
-    assert alert.match == {"alertname": "ChannelDown"}
-    assert alert.match_re == {"channel": "web-.*"}
+    assert [str(matcher) for matcher in alert.matchers] == [
+        'alertname="ChannelDown"',
+        'channel=~"web-.*"',
+        'env!="staging"',
+        'severity=~"critical|major"',
+    ]
     assert alert.params == {"channel": "{{ labels.channel }}"}
+    assert alert.on_clear == "note"
     assert isinstance(metric, MetricTrigger)
     assert (metric.query, metric.for_, metric.clear, metric.clear_for) == (
         "up == 0",
@@ -143,7 +154,7 @@ def test_steps_are_read(load: Load) -> None:
     assert wait.on_failure == OnFailure("fallback", "escalate")
     assert wait.timeout is None
     assert escalate.when == "false"
-    assert escalate.pos is not None and (escalate.pos.line, escalate.pos.col) == (38, 5)
+    assert escalate.pos is not None and (escalate.pos.line, escalate.pos.col) == (41, 5)
     assert [step.id for step in playbook.on_resolve] == ["on_resolve-1", "on_resolve-2"]
     assert playbook.on_resolve[0].on_failure == OnFailure("abort")
     assert playbook.step_index("escalate") == 2
@@ -278,12 +289,29 @@ STEPS = "steps: [{action: log, with: {message: x}}]\n"
         ("  - {}\n", (4, 5, "trigger 1 needs exactly one of: manual, alert, metric")),
         ("  - {manual: {}, alert: {}}\n", (4, 5, "trigger 1 needs exactly one of")),
         ("  - alert\n", (4, 5, "trigger 1 must be a mapping")),
-        ("  - alert: {}\n", (4, 12, "an alert trigger needs match or match_re")),
+        ("  - alert: {}\n", (4, 12, "an alert trigger needs at least one matcher")),
+        ("  - alert: {match: {}}\n", (4, 12, "an alert trigger needs at least one matcher")),
+        ("  - alert: {params: {}}\n", (4, 12, "an alert trigger needs at least one matcher")),
         ("  - alert: {match: [a]}\n", (4, 20, "match must be a mapping")),
-        ("  - alert: {match_re: {job: '(x'}}\n", (4, 29, "match_re.job is not a valid regex")),
+        ("  - alert: {match: {a-b: x}}\n", (4, 21, "match: 'a-b' is not a label name")),
+        ("  - alert: {match_re: {job: '(x'}}\n", (4, 29, "match_re.job: job=~'(x': not a valid")),
+        ("  - alert: {match_re: {job: 'a{99999999999}'}}\n", (4, 29, "match_re.job: the regular")),
+        ("  - alert: {matchers: x=1}\n", (4, 23, "matchers must be a list")),
+        ("  - alert: {matchers: [x=1, '']}\n", (4, 29, "each entry of matchers must be a non")),
+        ("  - alert: {matchers: [x=1, 'a b']}\n", (4, 29, "matchers: 'a b' is not a matcher")),
+        ("  - alert: {matchers: ['a=~\"[\"']}\n", (4, 24, "matchers: a=~'[': not a valid")),
+        ("  - alert: {match: {a: x}, on_clear: close}\n", (4, 38, "on_clear must be one of")),
+        ("  - alert: {match: {a: x}, clear: up}\n", (4, 28, "unknown key 'clear' in alert")),
         ("  - metric: {for: 5m}\n", (4, 13, "metric trigger is missing required key 'query'")),
         ("  - metric: {query: up, for: later}\n", (4, 30, "for: expected a duration")),
-        ("  - metric: {query: up, clear_for: 5m}\n", (4, 25, "clear_for needs a clear condition")),
+        (
+            "  - metric: {query: up, clear_for: 5m}\n",
+            (4, 25, "clear_for: without `clear` the trigger never clears by itself: add a clear"),
+        ),
+        (
+            "  - metric: {query: up, on_clear: note}\n",
+            (4, 25, "on_clear: without `clear` the trigger never clears by itself"),
+        ),
         (
             "  - metric: {query: up, clear: up, on_clear: close}\n",
             (4, 46, "on_clear must be one of"),
@@ -310,3 +338,75 @@ def test_triggers_must_be_a_list(problems: Problems) -> None:
 def test_group_by_names_declared_params(problems: Problems) -> None:
     text = "id: p\ntitle: P\nparams: {region: string}\ngroup_by: [region, channel]\n" + STEPS
     assert problems(text) == [(4, 20, "group_by names 'channel', which is not a declared param")]
+
+
+def test_alert_matchers_in_block_style_and_the_defaults(load: Load) -> None:
+    text = dedent("""\
+        id: p
+        title: P
+        triggers:
+          - alert:
+              matchers:
+                - alertname = "Down"
+                - env!=staging
+        steps: [{action: log, with: {message: x}}]
+    """)
+    playbook, found = load(text)
+    assert found == []
+    assert playbook is not None
+    [alert] = playbook.triggers
+    assert isinstance(alert, AlertTrigger)
+    assert alert.matchers == (
+        Matcher.create("alertname", "=", "Down"),
+        Matcher.create("env", "!=", "staging"),
+    )
+    assert alert.on_clear == "resolve"
+    assert alert.params == {}
+    assert matches_all(alert.matchers, {"alertname": "Down"})
+    assert not matches_all(alert.matchers, {"alertname": "Down", "env": "staging"})
+    assert playbook.max_open == DEFAULT_MAX_OPEN
+
+
+def test_every_bad_matcher_is_reported_where_it_is_written(problems: Problems) -> None:
+    text = dedent("""\
+        id: p
+        title: P
+        triggers:
+          - alert:
+              match: {ok: "1", bad-label: x}
+              match_re:
+                job: "web-(.*"
+              matchers:
+                - alertname="Down"
+                - severity=~"(crit"
+                - "no operator"
+        steps: [{action: log, with: {message: x}}]
+    """)
+    found = problems(text)
+    assert [(line, col) for line, col, _ in found] == [(5, 24), (7, 14), (10, 11), (11, 11)]
+    assert "'bad-label' is not a label name" in found[0][2]
+    assert found[1][2].startswith("match_re.job: job=~'web-(.*': not a valid regular expression")
+    assert found[2][2].startswith("matchers: severity=~'(crit': not a valid regular expression")
+    assert found[3][2].startswith("matchers: 'no operator' is not a matcher")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0", "max_open must be at least 1, got 0"),
+        ("-3", "max_open must be at least 1, got -3"),
+        ("2.5", "max_open must be a whole number, got float 2.5"),
+        ("true", "max_open must be a whole number, got a boolean (true)"),
+        ("lots", "max_open must be a whole number, got the string 'lots'"),
+    ],
+)
+def test_max_open_is_a_whole_number_of_at_least_one(
+    problems: Problems, value: str, expected: str
+) -> None:
+    assert problems(f"id: p\ntitle: P\nmax_open: {value}\n" + STEPS) == [(3, 11, expected)]
+
+
+def test_max_open_one_is_allowed(load: Load) -> None:
+    playbook, found = load("id: p\ntitle: P\nmax_open: 1\n" + STEPS)
+    assert found == []
+    assert playbook is not None and playbook.max_open == 1

@@ -35,10 +35,16 @@ params:
   note: string
 triggers:
   - manual: {roles: [responder]}
-  - alert: {match: {alertname: Down}, match_re: {job: "web.*"}, params: {channel: "{{ labels.c }}"}}
+  - alert:
+      match: {alertname: Down}
+      match_re: {job: "web.*"}
+      matchers: ['env!="staging"', 'severity=~"critical|major"']
+      params: {channel: "{{ labels.c }}"}
+      on_clear: mitigate
   - metric: {query: up == 0, for: 1m, clear: up == 1, clear_for: 5m, on_clear: note}
 group_by: [channel]
 cooldown: 10m
+max_open: 3
 steps:
   - id: tell
     action: log
@@ -64,6 +70,7 @@ WORDS = st.sampled_from(
         "int", "enum", "list", "fallback", "abort", "continue", "5m", "1h30m", "-1s", "",
         "{{ params.x }}", "{{", "{% if %}", "{{ steps.tell.result }}", "labels.x", "((",
         "a\nb {{ c", "manual", "alert", "metric", "query", "roles", "match_re", "(",
+        "match", "matchers", "on_clear", "max_open", "clear", 'a=~"("', "a=b", "note",
     ]
 )  # fmt: skip
 SCALARS = st.one_of(

@@ -106,7 +106,7 @@ def test_a_default_id_can_clash_with_a_written_one(problems: Problems) -> None:
         ),
         (
             "  - action: log\n    with: {message: a}\n    retry: {max_backoff: .inf}\n",
-            (6, 26, "max_backoff in retry of step 1 must be a finite duration"),
+            (6, 26, "max_backoff in retry of step 1: a duration must be a finite, positive"),
         ),
         (
             "  - action: log\n    with: {message: a}\n    retry: {tries: 2}\n",

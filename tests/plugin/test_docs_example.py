@@ -79,7 +79,7 @@ async def test_the_example_plugin_opens_a_ticket_and_comments_on_changes(
     }
 
     await runtime.engine.change_status(incident.id, IncidentStatus.ACKNOWLEDGED, "alice")
-    await runtime.engine.drain_events()
+    await runtime.engine.events.drain()
     comments = [request for request in receiver.requests if request.path.endswith("/comments")]
     assert [(request.path, request.json()) for request in comments] == [
         ("/api/tickets/T-42/comments", {"body": "surge: triggered -> acknowledged by alice"})
@@ -104,7 +104,7 @@ async def test_a_failing_comment_lands_on_the_timeline(
     await wait_settled(runtime, incident.id)
     receiver.plan = [500]
     await runtime.engine.change_status(incident.id, IncidentStatus.RESOLVED, "bob")
-    await runtime.engine.drain_events()
+    await runtime.engine.events.drain()
     errors = [
         entry for entry in await runtime.store.timeline(incident.id) if entry.kind == "plugin.error"
     ]

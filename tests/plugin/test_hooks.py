@@ -143,7 +143,7 @@ async def test_hook_surge_incident_opened(write_playbook, make_runtime, wait_set
     runtime = await make_runtime(plugins=[Opened()])
     first = await runtime.engine.trigger("pb", {"who": "alice"}, actor="test")
     second = await runtime.engine.trigger("pb", {}, actor="test")
-    await runtime.engine.drain_events()
+    await runtime.engine.events.drain()
     assert sorted(seen) == [
         (first.id, "triggered", "pb", "alice"),
         (second.id, "triggered", "pb", "ops"),
@@ -295,7 +295,7 @@ async def test_a_raising_and_a_hanging_plugin_do_not_stop_the_others_or_the_step
         started = asyncio.get_running_loop().time()
         incident = await runtime.engine.trigger("pb", {}, actor="test")
         assert asyncio.get_running_loop().time() - started < 0.3  # hooks run in the background
-        await runtime.engine.drain_events()
+        await runtime.engine.events.drain()
         assert fine.seen == [incident.id]
         runs = await wait_settled(runtime, incident.id)
     finally:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from surge.config import Config
-from surge.web import api
+from surge.store.records import STATUS_VERBS
 from surge.web.app import create_app
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "http-api.md"
@@ -25,7 +25,7 @@ def served(config: Config) -> set[str]:
         routes.add(f"{route.method} {path}")
         if "{action}" in path:
             routes.update(
-                f"{route.method} {path.replace('{action}', action)}" for action in api._ACTIONS
+                f"{route.method} {path.replace('{action}', action)}" for action in STATUS_VERBS
             )
     return routes
 

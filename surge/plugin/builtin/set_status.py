@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 from surge.actions import ActionContext, ActionError, ActionResult, ActionSpec, Arg
 from surge.plugin import hookimpl
+from surge.store.records import STATUS_VERBS
 
-_CHOICES = ("acknowledged", "mitigated", "resolved", "cancelled")
+_CHOICES = tuple(status.value for status in STATUS_VERBS.values())
 
 
 async def _set_status(ctx: ActionContext) -> ActionResult:

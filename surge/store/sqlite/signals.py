@@ -116,6 +116,11 @@ class SignalStore:
         self, states: Sequence[TriggerState], removed: Sequence[TriggerState] = ()
     ) -> None:
         def work(db: sqlite3.Connection) -> None:
+            # removed first: a series dropped and started again in one round is saved
+            db.executemany(
+                "DELETE FROM trigger_states WHERE playbook_id = ? AND trigger = ? AND series = ?",
+                [(s.playbook_id, s.trigger, s.series) for s in removed],
+            )
             db.executemany(
                 "INSERT OR REPLACE INTO trigger_states (playbook_id, trigger, series, phase,"
                 " since, labels, value, incident_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -133,10 +138,6 @@ class SignalStore:
                     )
                     for s in states
                 ],
-            )
-            db.executemany(
-                "DELETE FROM trigger_states WHERE playbook_id = ? AND trigger = ? AND series = ?",
-                [(s.playbook_id, s.trigger, s.series) for s in removed],
             )
 
         if states or removed:
