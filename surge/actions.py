@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from surge.durations import DurationError, parse_duration
+
 if TYPE_CHECKING:
     import aiohttp
 
@@ -18,6 +20,25 @@ if TYPE_CHECKING:
     from surge.store.records import Incident
 
 ArgType = Literal["string", "int", "float", "bool", "duration", "mapping", "list", "any"]
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str, int, float),  # numbers are turned into text before the call
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "mapping": (dict,),
+    "list": (list, tuple),
+}
+_EXPECTED = {
+    "string": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "mapping": "a mapping",
+    "list": "a list",
+    "duration": "a duration such as 30s, 5m or 2h",
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,35 @@ class Arg:
     required: bool = False
     choices: tuple[str, ...] = ()
     description: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` does not fit this argument, or None. One rule for ``surge
+        validate`` (literal values) and for the engine (rendered values)."""
+        if self.type == "any":
+            return None
+        if not self._fits(value):
+            return f"expected {_EXPECTED[self.type]}, got {_show(value)}"
+        if self.choices and not isinstance(value, dict | list) and str(value) not in self.choices:
+            return f"{value!r} is not one of {', '.join(self.choices)}"
+        return None
+
+    def _fits(self, value: Any) -> bool:
+        if self.type == "duration":
+            try:
+                parse_duration(value)
+            except (DurationError, TypeError):
+                return False
+            return True
+        if isinstance(value, bool) and self.type != "bool":
+            return False
+        return isinstance(value, _TYPES[self.type])
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass(frozen=True)
@@ -102,6 +152,9 @@ class ActionSpec:
     idempotent: bool = False
     uses_idempotency_key: bool = False
     allow_extra_args: bool = False
+    # Problems with how the given arguments combine (``for`` with ``until``); called by
+    # ``surge validate`` with the literal arguments and by the engine with rendered ones.
+    check: Callable[[Mapping[str, Any]], list[str]] | None = None
 
     @property
     def safe_to_rerun(self) -> bool:

@@ -16,8 +16,7 @@ import jinja2
 from jinja2 import nodes
 
 from surge.actions import ActionRegistry, ActionSpec, Arg
-from surge.durations import DurationError, parse_duration
-from surge.playbook.messages import hint, show, suggestion, unknown
+from surge.playbook.messages import hint, suggestion, unknown
 from surge.playbook.model import Param, Step
 from surge.templating import CONTEXT_NAMES, Templates
 from surge.yamlcheck import Checker
@@ -27,23 +26,6 @@ Phase = Literal["steps", "on_resolve"]
 TRIGGER_NAMES = ("labels", "annotations", "value")
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # the breaks PyYAML counts
 _BLOCK_SCALAR = re.compile(r"(?:[&!]\S*\s+)*[|>]")  # optional anchor/tag, then | or >
-_ARG_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str, int, float),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "mapping": (dict,),
-    "list": (list,),
-}
-_EXPECTED = {
-    "string": "text",
-    "int": "a whole number",
-    "float": "a number",
-    "bool": "true or false",
-    "mapping": "a mapping",
-    "list": "a list",
-    "duration": "a duration such as 30s, 5m or 2h",
-}
 
 
 @dataclass
@@ -256,6 +238,10 @@ class Validator:
         for name, arg in spec.args.items():
             if arg.required and name not in given:
                 self.check.error(where, f"action {spec.name!r} needs argument {name!r} in with")
+        literal = {name: child.plain() for name, child in given.items()}
+        if spec.check is not None and not any(_is_template(v) for v in literal.values()):
+            for problem in spec.check(literal):
+                self.check.error(where, f"action {spec.name!r}: {problem}")
 
     def _argument(self, spec: ActionSpec, name: str, arg: Arg, node: YNode) -> None:
         problem = _literal_problem(arg, node.plain())
@@ -291,25 +277,12 @@ def _local_names(tree: nodes.Template) -> set[str]:
 
 
 def _literal_problem(arg: Arg, value: Any) -> str | None:
-    if arg.type == "any" or _is_template(value):
+    if _is_template(value):
         return None
-    if not _fits(arg.type, value):
-        return f"expected {_EXPECTED[arg.type]}, got {show(value)}"
-    if arg.choices and not isinstance(value, dict | list) and str(value) not in arg.choices:
-        return f"{value!r} is not one of {', '.join(arg.choices)}{hint(str(value), arg.choices)}"
-    return None
-
-
-def _fits(kind: str, value: Any) -> bool:
-    if kind == "duration":
-        try:
-            parse_duration(value)
-        except (DurationError, TypeError):
-            return False
-        return True
-    if isinstance(value, bool) and kind != "bool":
-        return False
-    return isinstance(value, _ARG_TYPES[kind])
+    problem = arg.problem(value)
+    if problem and arg.choices and str(value) not in arg.choices:
+        problem += hint(str(value), arg.choices)
+    return problem
 
 
 def _is_template(value: Any) -> bool:

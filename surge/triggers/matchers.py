@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Operator = Literal["=", "!=", "=~", "!~"]
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _MATCHER = re.compile(
     r"""^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*(?P<value>.*?)\s*$""", re.S
 )
@@ -57,8 +58,14 @@ def parse_matcher(text: str) -> Matcher:
             f"{text!r} is not a matcher: write NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX"
         )
     value = found.group("value")
-    if len(value) >= 2 and value[0] == value[-1] == '"':
+    if value.startswith('"'):
+        if not _QUOTED.fullmatch(value):
+            raise ValueError(f"{text!r}: the quoted value is not closed (or has a stray quote)")
         value = _unescape(value[1:-1])
+    elif value[:1] in ("=", "~", "!"):
+        raise ValueError(f"{text!r}: unexpected {value[:1]!r} after {found.group('op')!r}")
+    elif '"' in value:
+        raise ValueError(f'{text!r}: a stray quote; quote the whole value: NAME="VALUE"')
     return Matcher.create(found.group("name"), found.group("op"), value)  # type: ignore[arg-type]
 
 

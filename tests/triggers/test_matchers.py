@@ -95,3 +95,17 @@ def test_create_checks_the_regex_and_equality_ignores_the_compiled_form() -> Non
     assert Matcher.create("a", "=", "(") == parse_matcher('a="("')  # not a regex: fine
     with pytest.raises(ValueError, match="a=~'\\(': not a valid regular expression"):
         Matcher.create("a", "=~", "(")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('a=="x"', "unexpected '=' after '='"),
+        ('a=~~"x"', "unexpected '~' after '=~'"),
+        ('a="x', "the quoted value is not closed"),
+        ('a=x"y', "a stray quote"),
+    ],
+)
+def test_malformed_values_are_refused_as_alertmanager_would(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_matcher(text)

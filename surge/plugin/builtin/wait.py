@@ -5,8 +5,9 @@ The wait is stored as a due time, so a restart neither shortens nor repeats it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from surge.actions import ActionContext, ActionError, ActionResult, ActionSpec, Arg, Defer
 from surge.durations import parse_duration
@@ -37,17 +38,20 @@ async def _wait(ctx: ActionContext) -> ActionResult:
     return {"waited_s": round((ctx.now - _started(ctx)).total_seconds(), 3)}
 
 
+def _combination(args: Mapping[str, Any]) -> list[str]:
+    """The engine checks this before every call, and ``surge validate`` beforehand."""
+    waits_for, until, timeout = (args.get(k) is not None for k in ("for", "until", "timeout"))
+    if not waits_for and not until:
+        return ["wait needs `for: DURATION` or `until: STATUS`"]
+    if waits_for and until:
+        return ["wait takes `for: DURATION` or `until: STATUS` (with `timeout:`), not both"]
+    if timeout and not until:
+        return ["`timeout` only applies with `until: STATUS`"]
+    return []
+
+
 def _first_call(ctx: ActionContext, until_status: object) -> ActionResult:
     length_arg, timeout_arg = ctx.args.get("for"), ctx.args.get("timeout")
-    if until_status is None and length_arg is None:
-        raise ActionError("wait needs `for: DURATION` or `until: STATUS`", retryable=False)
-    if until_status is not None and length_arg is not None:
-        raise ActionError(
-            "wait takes `for: DURATION` or `until: STATUS` (with `timeout:`), not both",
-            retryable=False,
-        )
-    if until_status is None and timeout_arg is not None:
-        raise ActionError("wait: `timeout` only applies with `until: STATUS`", retryable=False)
     if until_status is not None and _reached(ctx, str(until_status)):
         return {"reached": ctx.incident.status.value, "waited_s": 0}
     length = parse_duration(length_arg or timeout_arg or "1h")
@@ -78,6 +82,7 @@ def surge_register_actions() -> Iterable[ActionSpec]:
             name="wait",
             run=_wait,
             idempotent=True,
+            check=_combination,
             args={
                 "for": Arg("duration", description="how long to wait"),
                 "until": Arg(

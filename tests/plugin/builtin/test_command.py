@@ -119,8 +119,9 @@ time.sleep(60)
 @pytest.mark.parametrize(
     ("command_timeout", "step_timeout", "error"),
     [
-        (0.5, "1m", "slow: still running after 0.5s; killed"),
-        (60.0, "500ms", "timed out after 500ms"),
+        # long enough for the child to start and write its pids even on a loaded machine
+        (2.0, "1m", "slow: still running after 2s; killed"),
+        (60.0, "2s", "timed out after 2s"),
     ],
     ids=["command-timeout", "step-timeout"],
 )

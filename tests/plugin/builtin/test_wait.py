@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from surge.playbook.library import validate_path
+from surge.runtime import build_runtime
 from surge.store.records import IncidentStatus, RunStatus
 
 
@@ -116,29 +118,41 @@ async def test_wait_until_a_status_times_out_without_retry(
     assert waiting == ["wait-ack: waiting up to 200ms for acknowledged"]
 
 
-@pytest.mark.parametrize(
-    ("with_", "error"),
-    [
-        ("{}", "wait needs `for: DURATION` or `until: STATUS`"),
-        (
-            "{for: 1s, until: acknowledged}",
-            "wait takes `for: DURATION` or `until: STATUS` (with `timeout:`), not both",
-        ),
-        ("{for: 1s, timeout: 5s}", "wait: `timeout` only applies with `until: STATUS`"),
-    ],
-)
-async def test_wait_refuses_arguments_that_do_not_fit_together(
-    with_, error, write_playbook, make_runtime, wait_settled
+COMBINATIONS = [
+    ("{}", "wait needs `for: DURATION` or `until: STATUS`"),
+    (
+        "{for: 1s, until: acknowledged}",
+        "wait takes `for: DURATION` or `until: STATUS` (with `timeout:`), not both",
+    ),
+    ("{for: 1s, timeout: 5s}", "`timeout` only applies with `until: STATUS`"),
+]
+
+
+@pytest.mark.parametrize(("with_", "error"), COMBINATIONS)
+def test_validate_refuses_arguments_that_do_not_fit_together(with_, error, tmp_path, config):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        f"id: pb\ntitle: Bad wait\nsteps: [{{id: pause, action: wait, with: {with_}}}]\n"
+    )
+    runtime = build_runtime(config, load_entry_points=False)
+    [problem] = validate_path(path, runtime.actions, runtime.templates)
+    assert problem.message == f"action 'wait': {error}"
+
+
+async def test_the_engine_refuses_rendered_arguments_that_do_not_fit_together(
+    write_playbook, make_runtime, wait_settled
 ):
     write_playbook(
         "pb",
-        f"""
+        """
         id: pb
         title: Bad wait
-        steps: [{{id: pause, action: wait, with: {with_}}}]
+        params: {d: {type: string, default: ""}}
+        steps: [{id: pause, action: wait, with: {for: 1s, until: "{{ params.d or 'mitigated' }}"}}]
     """,
     )
     runtime = await make_runtime()
     incident = await runtime.engine.trigger("pb", {}, actor="test")
     [run] = await wait_settled(runtime, incident.id)
-    assert (run.status.value, run.error) == ("failed", error)
+    assert run.status.value == "failed"
+    assert run.error == f"wait: {COMBINATIONS[1][1]}"
