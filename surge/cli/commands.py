@@ -8,7 +8,7 @@ import getpass
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from surge.config import (
     load_config,
     parse_config,
 )
+from surge.playbook.model import MetricTrigger, Playbook
 from surge.runtime import build_runtime
 from surge.store.records import OPEN_STATUSES
 
@@ -94,6 +95,8 @@ async def validate(args: argparse.Namespace) -> int:
             str(problem) for problem in validate_path(target, runtime.actions, runtime.templates)
         )
         checked.append(str(target))
+    if config_path is not None and not paths:
+        problems.extend(_references(runtime.playbooks.all(), config, config_path))
     if args.json:
         render.print_json({"checked": checked, "problems": problems, "ok": not problems})
     else:
@@ -102,6 +105,34 @@ async def validate(args: argparse.Namespace) -> int:
         verdict = f"{len(problems)} problem(s)" if problems else "no problems"
         (err if problems else out).print(f"checked {', '.join(checked)}: {verdict}", markup=False)
     return 1 if problems else 0
+
+
+def _references(playbooks: list[Playbook], config: Config, path: Path) -> list[str]:
+    """What the playbooks name that the config must provide: Prometheus for metric
+    triggers, webhook targets and commands given by literal name."""
+    found = []
+    for playbook in playbooks:
+        for trigger in playbook.triggers:
+            if isinstance(trigger, MetricTrigger) and config.prometheus is None:
+                found.append(
+                    f"{trigger.pos}: a metric trigger needs `prometheus: {{url: …}}` in {path}"
+                )
+        for step in (*playbook.steps, *playbook.on_resolve):
+            known: dict[str, tuple[str, Mapping[str, object]]] = {
+                "webhook": ("target", config.webhooks),
+                "command": ("name", config.commands),
+            }
+            if step.action not in known:
+                continue
+            key, names = known[step.action]
+            name = step.with_.get(key)
+            if isinstance(name, str) and "{" not in name and name not in names:
+                listed = ", ".join(sorted(names)) or "none"
+                found.append(
+                    f"{step.pos}: {step.action} {key} {name!r} is not in {path} "
+                    f"(configured: {listed})"
+                )
+    return found
 
 
 def _check_config(path: Path) -> tuple[Config, list[str]]:

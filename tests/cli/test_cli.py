@@ -513,3 +513,29 @@ def test_a_broken_plugin_is_named_without_a_traceback(
     assert "a plugin is broken" in result.err
     assert "broken" in result.err and "no such sdk" in result.err
     assert "Traceback" not in result.err
+
+
+def test_validate_checks_what_playbooks_need_from_the_config(cli: Cli, cli_config: Path) -> None:
+    playbooks = cli_config.parent / "playbooks"
+    (playbooks / "needs.yaml").write_text(
+        "id: needs\n"
+        "title: Needs config\n"
+        "triggers:\n"
+        "  - metric: {query: up == 0}\n"
+        "steps:\n"
+        "  - {id: hook, action: webhook, with: {target: capacity}}\n"
+        "  - {id: run, action: command, with: {name: scale-up}}\n"
+        "  - {id: dynamic, action: webhook, with: {target: '{{ incident.playbook }}'}}\n",
+        encoding="utf-8",
+    )
+    result = cli("validate")
+    assert result.code == 1
+    lines = [line for line in result.out.splitlines() if "needs.yaml" in line]
+    assert lines == [
+        f"{playbooks / 'needs.yaml'}:4:5: a metric trigger needs `prometheus: {{url: …}}` in "
+        f"{cli_config}",
+        f"{playbooks / 'needs.yaml'}:6:5: webhook target 'capacity' is not in {cli_config} "
+        "(configured: none)",
+        f"{playbooks / 'needs.yaml'}:7:5: command name 'scale-up' is not in {cli_config} "
+        "(configured: none)",
+    ]
