@@ -13,13 +13,8 @@ from rich.text import Text
 from surge.cli import render
 from surge.cli.backend import Backend, CliError, Json
 from surge.cli.render import out
-from surge.triggers.silences import (
-    SilenceError,
-    format_window,
-    read_time,
-    silence_from_json,
-    time_zone,
-)
+from surge.triggers.silences import SilenceError, silence_from_json
+from surge.triggers.windows import format_window, read_time, time_zone
 
 Work = Callable[[Backend], Awaitable[int]]
 STATE_STYLE = {"active": "bold yellow", "scheduled": "cyan", "expired": "dim"}

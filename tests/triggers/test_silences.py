@@ -12,16 +12,13 @@ import pytest
 from surge.store.records import Silence
 from surge.triggers.silences import (
     SilenceError,
-    format_window,
-    parse_window,
-    read_time,
     silence_active,
     silence_from_json,
     silence_matches,
     silence_problems,
     silence_state,
-    time_zone,
 )
+from surge.triggers.windows import format_window, parse_window, read_time, time_zone
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # a Wednesday
 EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
