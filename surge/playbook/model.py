@@ -76,6 +76,9 @@ class MetricTrigger:
     clear: str | None = None
     clear_for: float = 0.0
     on_clear: ClearAction = "resolve"
+    # The series the conditions test, without thresholds: lets surge tell "between the
+    # thresholds" (in neither answer, but here) from "no data" (not here either).
+    data: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     pos: Pos | None = None
 

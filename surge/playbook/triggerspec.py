@@ -24,7 +24,7 @@ from surge.yamlpos import YNode
 TRIGGER_KINDS = ("manual", "alert", "metric")
 ON_CLEAR: tuple[ClearAction, ...] = ("resolve", "mitigate", "note")
 ALERT_KEYS = ("match", "match_re", "matchers", "params", "on_clear")
-METRIC_KEYS = ("query", "for", "clear", "clear_for", "on_clear", "params")
+METRIC_KEYS = ("query", "for", "clear", "clear_for", "on_clear", "data", "params")
 _LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NO_CLEAR = "without `clear` the trigger never clears by itself: add a clear query"
 
@@ -154,6 +154,7 @@ class TriggerReader:
             return None
         query = check.string(fields["query"], "query")
         clear = check.string(fields["clear"], "clear") if "clear" in fields else None
+        data = check.string(fields["data"], "data") if "data" in fields else None
         if "clear" not in fields:
             for key in ("clear_for", "on_clear"):
                 if key in fields:
@@ -164,6 +165,7 @@ class TriggerReader:
             clear=clear,
             clear_for=read_duration(check, fields.get("clear_for"), "clear_for", 0.0),
             on_clear=self._on_clear(fields.get("on_clear")),
+            data=data,
             params=self._params(fields.get("params")),
             pos=node.pos,
         )

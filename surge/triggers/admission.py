@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from surge.engine.engine import Engine, TransitionError
@@ -62,13 +61,31 @@ class Admission:
         self.engine = engine
         self._capped_noted: dict[str, float] = {}
 
-    async def admit(self, signal: Signal, silences: Sequence[Silence]) -> AdmitResult:
+    def silenced(
+        self,
+        playbook: Playbook,
+        labels: Mapping[str, str],
+        source: str,
+        silences: Sequence[Silence],
+    ) -> bool:
+        """Whether an active silence holds this signal back (counted when it does).
+
+        Asked before anything else, so a silenced alert is never rendered or reported
+        as invalid."""
+        at = self.engine.clock()
+        seen = silence_labels(playbook, labels, source)
+        if not any(silence_active(s, at) and silence_matches(s, seen) for s in silences):
+            return False
+        self.engine.metrics.signals.labels(
+            playbook=playbook.id, source=source, outcome=Admitted.SILENCED.value
+        ).inc()
+        return True
+
+    async def admit(self, signal: Signal) -> AdmitResult:
+        """Open, join or hold back; the caller has checked silences (``silenced``)."""
         engine = self.engine
         at = engine.clock()
         playbook = signal.playbook
-        labels = silence_labels(playbook, signal.labels, signal.source)
-        if any(silence_active(s, at) and silence_matches(s, labels) for s in silences):
-            return self._count(signal, AdmitResult(Admitted.SILENCED))
         context = {
             "labels": dict(signal.labels),
             "annotations": dict(signal.annotations),
@@ -165,7 +182,3 @@ class Admission:
                 return incident
         await engine.note(incident.id, actor, "signal.cleared", f"cleared: {summary}")
         return incident
-
-
-def active_silences(silences: Sequence[Silence], at: datetime) -> list[Silence]:
-    return [silence for silence in silences if silence_active(silence, at)]

@@ -11,7 +11,7 @@ from typing import Any
 from surge.engine.engine import Engine
 from surge.playbook.model import AlertTrigger, Playbook
 from surge.playbook.params import ParamError, coerce_params
-from surge.store.records import Silence
+from surge.store.records import Admitted, Silence
 from surge.templating import TemplateError
 from surge.triggers.admission import Admission, Signal
 
@@ -138,6 +138,9 @@ class AlertIntake:
             outcome.outcome = "cleared" if incident else "not-open"
             outcome.incident = incident.id if incident else None
             return outcome
+        if self.admission.silenced(playbook, alert.labels, "alert", silences):
+            outcome.outcome = Admitted.SILENCED.value
+            return outcome
         try:
             params = self._params(playbook, trigger, alert)
         except (ParamError, TemplateError) as error:
@@ -158,7 +161,7 @@ class AlertIntake:
             dedupe_key=f"{alert.fingerprint}@{alert.starts_at}",
             summary=alert.summary(),
         )
-        result = await self.admission.admit(signal, silences)
+        result = await self.admission.admit(signal)
         outcome.outcome = result.outcome.value
         outcome.incident = result.incident.id if result.incident else None
         return outcome

@@ -62,6 +62,8 @@ class Triggers:
                 )
                 if self.leading:
                     await self.watcher.evaluate(now)
+                else:
+                    self.watcher.forget()  # another replica evaluates: show nothing stale
             except Exception:  # one bad round must not stop the watching
                 log.exception("metric trigger evaluation failed; trying again next round")
             await asyncio.sleep(interval)

@@ -53,8 +53,13 @@ def metric_trigger(playbook: Playbook, index: int | None) -> tuple[int, MetricTr
 def load_recording(path: Path, trigger: MetricTrigger) -> RecordedSource:
     """CSV (``time,expr,labels,value``) or JSON (Prometheus range-query results by expr).
 
-    ``expr`` may be the PromQL text, or ``query`` / ``clear`` for the trigger's own."""
-    aliases = {"query": trigger.query, "clear": trigger.clear or "clear"}
+    ``expr`` may be the PromQL text, or ``query`` / ``clear`` / ``data`` for the trigger's
+    own."""
+    aliases = {
+        "query": trigger.query,
+        "clear": trigger.clear or "clear",
+        "data": trigger.data or "data",
+    }
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -145,6 +150,12 @@ async def simulate(
             raise RecordingError(f"no playbook {playbook_id!r} (known: {known})")
         index, trigger = metric_trigger(playbook, trigger_index)
         source = load_recording(recording, trigger)
+        if trigger.data and trigger.data not in source.series:
+            # not recorded: replay as if the trigger had no data query (series between the
+            # thresholds stay as they are rather than going unknown)
+            triggers = list(playbook.triggers)
+            triggers[index] = replace(trigger, data=None)
+            playbook = replace(playbook, triggers=tuple(triggers))
         runtime.engine.playbooks = PlaybookLibrary({playbook.id: playbook})
         runtime.engine.events.enabled = False
         step = interval or (config.prometheus.interval if config.prometheus else 15.0)

@@ -115,6 +115,9 @@ class MetricWatcher:
             clear = (
                 _by_series(await self.source.query(trigger.clear, work.at)) if trigger.clear else {}
             )
+            data = (
+                _by_series(await self.source.query(trigger.data, work.at)) if trigger.data else None
+            )
         except PrometheusUnavailable as error:
             self.health[(playbook.id, index)] = f"unknown: {error}"
             for state in states.values():
@@ -122,17 +125,12 @@ class MetricWatcher:
             return
         self.health[(playbook.id, index)] = "ok"
         for key in sorted(set(firing) | set(states)):
-            sample = firing.get(key) or clear.get(key)
-            step = _Step(
-                work,
-                playbook,
-                index,
-                trigger,
-                key,
-                sample,
-                key in firing,
-                key in clear and key not in firing,
-            )
+            sample = firing.get(key) or clear.get(key) or (data or {}).get(key)
+            fire, calm = key in firing, key in clear and key not in firing
+            # without a `data` query, a series in neither answer is taken to lie between
+            # the two thresholds; with one, a series missing from it too has no data
+            present = fire or calm or data is None or key in data
+            step = _Step(work, playbook, index, trigger, key, sample, fire, calm, present)
             await self._series(step, states.get(key))
 
     async def _series(self, step: _Step, state: TriggerState | None) -> None:
@@ -169,19 +167,20 @@ class MetricWatcher:
         await self._fire(step, state)
 
     async def _from_firing(self, step: _Step, state: TriggerState) -> None:
-        if step.fire:
-            step.keep(state)
-        elif step.clear:
+        if step.clear:
             clearing = step.moved(state, TriggerPhase.CLEARING)
             step.note("clearing", state.incident_id)
             await self._from_clearing(step, clearing)
+        elif step.fire or step.present:
+            step.keep(state)  # still bad, or between the thresholds: not clear yet
         else:
             await self._unknown(step.work, step.playbook, state, "no data for this series")
 
     async def _from_clearing(self, step: _Step, state: TriggerState) -> None:
-        if step.fire:
+        if step.fire or (step.present and not step.clear):
             step.keep(step.moved(state, TriggerPhase.FIRING))
-            step.note("firing", state.incident_id, "the condition holds again")
+            why = "the condition holds again" if step.fire else "the clear condition stopped"
+            step.note("firing", state.incident_id, why)
         elif not step.clear:
             await self._unknown(step.work, step.playbook, state, "no data for this series")
         elif (step.work.at - state.since).total_seconds() >= step.trigger.clear_for:
@@ -196,14 +195,18 @@ class MetricWatcher:
             else:
                 self._drop(step, state, "")
             return
-        if step.fire or step.clear:
-            phase = TriggerPhase.FIRING if step.fire else TriggerPhase.CLEARING
+        if step.present:
+            phase = TriggerPhase.CLEARING if step.clear else TriggerPhase.FIRING
             step.keep(step.moved(state, phase))
             step.note("recovered", state.incident_id, f"data again: {phase.value}")
         else:
             step.keep(state)
 
     async def _fire(self, step: _Step, state: TriggerState) -> None:
+        labels = dict(state.labels)
+        if self.admission.silenced(step.playbook, labels, "metric", step.work.silences):
+            self._held_back(step, state, Admitted.SILENCED.value, "")
+            return
         try:
             params = coerce_params(step.playbook, self._params(step))
         except (ParamError, TemplateError) as error:
@@ -215,13 +218,13 @@ class MetricWatcher:
             params=params,
             source="metric",
             actor=ACTOR,
-            labels=dict(state.labels),
+            labels=labels,
             annotations={},
             fingerprint=step.fingerprint,
             dedupe_key=f"{step.fingerprint}@{state.since.timestamp()}",
             summary=f"{step.trigger.query} {series_text(step.key)} = {state.value:g}",
         )
-        result = await self.admission.admit(signal, step.work.silences)
+        result = await self.admission.admit(signal)
         if result.outcome in _HELD:
             self._held_back(step, state, result.outcome.value, "")
             return
@@ -286,6 +289,12 @@ class MetricWatcher:
         self._held.pop(step.held_key, None)
         step.note("inactive", state.incident_id, why)
 
+    def forget(self) -> None:
+        """Drop what this process knew, when another replica takes over the evaluation."""
+        self.health.clear()
+        self._held.clear()
+        self.engine.metrics.trigger_state.clear()
+
     def _export(self, states: list[TriggerState]) -> None:
         counts: dict[tuple[str, int, str], int] = {}
         for state in states:
@@ -315,6 +324,7 @@ class _Step:
     sample: Sample | None
     fire: bool
     clear: bool
+    present: bool  # the series has data (in an answer, or assumed without a `data` query)
 
     @property
     def labels(self) -> dict[str, str]:

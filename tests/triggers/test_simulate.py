@@ -22,6 +22,7 @@ triggers:
       for: 30s
       clear: errors < 1
       clear_for: 60s
+      data: errors
       params: {channel: "{{ labels.channel }}"}
 group_by: [channel]
 steps:
@@ -31,13 +32,15 @@ steps:
 
 
 def recording(tmp_path: Path) -> Path:
-    """web: bad from 60 s to 300 s, good after; a gap (no data) for app after 120 s."""
+    """web: bad from 60 s to 300 s, good after; app bad, then no data at all after 120 s."""
     rows = ["time,expr,labels,value"]
     for t in range(0, 481, 15):
         bad = 60 <= t < 300
         rows.append(f"{START + t},{'query' if bad else 'clear'},channel=web,{9 if bad else 0.1}")
+        rows.append(f"{START + t},data,channel=web,{9 if bad else 0.1}")
         if t <= 120:
             rows.append(f"{START + t},query,channel=app,7")
+            rows.append(f"{START + t},data,channel=app,7")
     path = tmp_path / "metrics.csv"
     path.write_text("\n".join(rows) + "\n")
     return path

@@ -8,8 +8,9 @@ from surge.store.records import IncidentStatus, Silence, TriggerPhase
 from surge.triggers.admission import Admission
 from surge.triggers.watcher import MetricWatcher
 
-QUERY = "sum by (channel) (rate(errors_total[5m])) > 5"
-CLEAR = "sum by (channel) (rate(errors_total[5m])) < 0.5"
+DATA = "sum by (channel) (rate(errors_total[5m]))"
+QUERY = f"{DATA} > 5"
+CLEAR = f"{DATA} < 0.5"
 
 PLAYBOOK = f"""
 id: outage
@@ -23,6 +24,7 @@ triggers:
       for: 30s
       clear: "{CLEAR}"
       clear_for: 60s
+      data: "{DATA}"
       on_clear: resolve
       params: {{channel: "{{{{ labels.channel }}}}", rate: "{{{{ value }}}}"}}
 group_by: [channel]
@@ -68,6 +70,7 @@ class Watch:
 @pytest.fixture
 async def watch(write_playbook, make_runtime, clock, prometheus, at) -> Watch:
     write_playbook("outage", PLAYBOOK)
+    prometheus.set(DATA, (WEB, 3), (APP, 3))  # both channels report, whatever their rate
     runtime = await make_runtime(start=False)
     runtime.engine.clock = clock
     watcher = MetricWatcher(runtime.engine, Admission(runtime.engine), prometheus)
@@ -157,11 +160,26 @@ async def test_prometheus_down_makes_the_trigger_unknown_and_never_clears(watch,
     assert watch.gauge("unknown") == 0
 
 
+async def test_between_the_thresholds_a_series_stays_firing(watch, prometheus):
+    prometheus.set(QUERY, (WEB, 9))
+    await watch(0)
+    await watch(30)
+    prometheus.set(QUERY)  # 3: not above 5, not below 0.5
+    assert await watch(45) == []
+    assert await watch.phases() == {"web": TriggerPhase.FIRING}
+    prometheus.set(CLEAR, (WEB, 0.1))
+    await watch(60)
+    prometheus.set(CLEAR)  # back between the thresholds before clear_for
+    assert await watch(75) == [("firing", '{channel="web"}', 1)]
+    assert watch.gauge("unknown") == 0
+
+
 async def test_no_data_for_a_firing_series_is_unknown_not_clear(watch, prometheus):
     prometheus.set(QUERY, (WEB, 9))
     await watch(0)
     await watch(30)
-    prometheus.set(QUERY)  # neither the condition nor the clear query has the series
+    prometheus.set(QUERY)  # neither condition has the series,
+    prometheus.set(DATA, (APP, 3))  # and neither has the data query
     assert await watch(45) == [("unknown", '{channel="web"}', 1)]
     await watch(500)
     [incident] = await watch.incidents()
