@@ -18,6 +18,7 @@ from surge import serialize
 from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
 from surge.playbook.params import ParamError
 from surge.runtime import Runtime
+from surge.store.base import GroupBusy
 from surge.store.records import STATUS_VERBS, IncidentStatus
 from surge.triggers.silences import SilenceError, expire_by_hand, silence_from_json
 
@@ -93,6 +94,8 @@ class LocalBackend(Backend):
             raise CliError(f"no playbook {playbook!r} (known: {known})", 2) from None
         except ParamError as error:
             raise CliError(f"invalid params for {playbook}", 2, error.problems) from None
+        except GroupBusy as busy:
+            raise CliError(f"{busy}: see `surge show {busy.incident.id}`") from None
         return serialize.incident(incident)
 
     async def incidents(self, statuses: list[str], playbook: str | None, limit: int) -> list[Json]:

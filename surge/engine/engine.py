@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 _ALLOWED_FROM: dict[IncidentStatus, tuple[IncidentStatus, ...]] = {
+    # a mitigated incident whose problem comes back (an alert joins it) fires again
+    IncidentStatus.TRIGGERED: (IncidentStatus.MITIGATED,),
     IncidentStatus.ACKNOWLEDGED: (IncidentStatus.TRIGGERED,),
     IncidentStatus.MITIGATED: (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED),
     IncidentStatus.RESOLVED: (
@@ -152,12 +154,16 @@ class Engine:
         playbook = self.playbooks.get(playbook_id)
         if playbook is None:
             raise UnknownPlaybook(playbook_id)
+        params = coerce_params(playbook, raw_params)
         new = self.prepare(
             playbook,
-            coerce_params(playbook, raw_params),
+            params,
             actor=actor,
             source=source,
             context=context,
+            # with group_by, a person's incident is its group's incident too (an alert for
+            # it joins); without, people may run the playbook as often as they like
+            group_key=playbook.group_key(params) if playbook.group_by else "",
         )
         incident = await self.store.create_incident(new.incident, new.first_runs, [new.opened])
         self.opened(incident)
@@ -206,8 +212,16 @@ class Engine:
         self.events.emit(incident.id, lambda: self.plugins.incident_opened(incident))
 
     async def change_status(
-        self, incident_id: int, new: IncidentStatus, actor: str, note: str = ""
+        self,
+        incident_id: int,
+        new: IncidentStatus,
+        actor: str,
+        note: str = "",
+        *,
+        only_if_quiet: bool = False,
     ) -> Incident:
+        """Change the status; with ``only_if_quiet`` only while none of the incident's
+        alerts or series fires (so a clear never races a signal that just joined)."""
         if new not in _ALLOWED_FROM:
             raise TransitionError(f"an incident cannot be set to {new.value}")
         now = self.clock()
@@ -223,11 +237,19 @@ class Engine:
             incident_id, now, actor, "status", message, {"status": new.value, "note": note}
         )
         changed = await self.store.change_status(
-            incident_id, new, _ALLOWED_FROM[new], now, [entry], new_runs
+            incident_id,
+            new,
+            _ALLOWED_FROM[new],
+            now,
+            [entry],
+            new_runs,
+            only_if_quiet=only_if_quiet,
         )
         if changed is None:
             current = await self.store.get_incident(incident_id)
             status = current.status.value if current else "gone"
+            if only_if_quiet and current is not None and current.status in _ALLOWED_FROM[new]:
+                raise TransitionError(f"incident {incident_id} has signals firing again")
             raise TransitionError(
                 f"incident {incident_id} is {status}; it cannot be set to {new.value}"
             )

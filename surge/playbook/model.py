@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -80,7 +83,17 @@ class MetricTrigger:
     # thresholds" (in neither answer, but here) from "no data" (not here either).
     data: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+    id: str | None = None  # keeps its timers and incidents across edits of the queries
     pos: Pos | None = None
+
+    @property
+    def key(self) -> str:
+        """What the trigger's stored timers and signals are filed under: its ``id``, or
+        else its conditions, so reordering a playbook's triggers changes nothing."""
+        if self.id:
+            return self.id
+        text = "\0".join((self.query, self.clear or "", self.data or ""))
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 Trigger = ManualTrigger | AlertTrigger | MetricTrigger
@@ -111,6 +124,16 @@ class Playbook:
             if step.id == step_id:
                 return index
         raise KeyError(step_id)
+
+    def group_key(self, params: Mapping[str, Any]) -> str:
+        """Incidents of this playbook with equal ``group_by`` params are one incident."""
+        return (
+            json.dumps(
+                [params.get(name) for name in self.group_by], ensure_ascii=False, default=str
+            )
+            if self.group_by
+            else "*"
+        )
 
     def manual_roles(self) -> tuple[str, ...]:
         roles: list[str] = []

@@ -15,7 +15,7 @@ from surge.playbook.model import (
     MetricTrigger,
     Trigger,
 )
-from surge.playbook.steps import read_duration
+from surge.playbook.steps import read_duration, read_slug
 from surge.playbook.validate import Validator
 from surge.triggers.matchers import Matcher, Operator, parse_matcher
 from surge.yamlcheck import Checker
@@ -24,7 +24,7 @@ from surge.yamlpos import YNode
 TRIGGER_KINDS = ("manual", "alert", "metric")
 ON_CLEAR: tuple[ClearAction, ...] = ("resolve", "mitigate", "note")
 ALERT_KEYS = ("match", "match_re", "matchers", "params", "on_clear")
-METRIC_KEYS = ("query", "for", "clear", "clear_for", "on_clear", "data", "params")
+METRIC_KEYS = ("id", "query", "for", "clear", "clear_for", "on_clear", "data", "params")
 _LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NO_CLEAR = "without `clear` the trigger never clears by itself: add a clear query"
 
@@ -167,6 +167,7 @@ class TriggerReader:
             on_clear=self._on_clear(fields.get("on_clear")),
             data=data,
             params=self._params(fields.get("params")),
+            id=read_slug(check, fields["id"], "id of a metric trigger") if "id" in fields else None,
             pos=node.pos,
         )
 

@@ -30,6 +30,14 @@ class StoreError(Exception):
     """The store cannot be used (unreachable, wrong schema, corrupt)."""
 
 
+class GroupBusy(Exception):
+    """The playbook already has an open incident for this group."""
+
+    def __init__(self, incident: Incident) -> None:
+        super().__init__(f"incident {incident.id} is already open for this group")
+        self.incident = incident
+
+
 class Store(ABC):
     url: str
 
@@ -49,7 +57,10 @@ class Store(ABC):
     async def create_incident(
         self, incident: Incident, first_runs: Sequence[NewRun], entries: Sequence[TimelineEntry]
     ) -> Incident:
-        """Store a new incident with its first step runs; returns it with its id set."""
+        """Store a new incident with its first step runs; returns it with its id set.
+
+        Raises GroupBusy when the incident has a group key and its group has an open
+        incident already."""
 
     @abstractmethod
     async def get_incident(self, incident_id: int) -> Incident | None: ...
@@ -77,8 +88,11 @@ class Store(ABC):
         at: datetime,
         entries: Sequence[TimelineEntry],
         new_runs: Sequence[NewRun] = (),
+        *,
+        only_if_quiet: bool = False,
     ) -> tuple[Incident, IncidentStatus] | None:
-        """Move to ``new`` only if the status is one of ``allowed_from``.
+        """Move to ``new`` only if the status is one of ``allowed_from`` (and, with
+        ``only_if_quiet``, none of the incident's alerts or series still fires).
 
         Also wakes the incident's waits that asked to be woken on a status change. When
         ``new`` closes the incident, the ``steps`` runs not yet started are skipped, and

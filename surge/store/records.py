@@ -191,7 +191,7 @@ class TriggerState:
     """One series of one metric trigger, kept so a restart does not reset its timers."""
 
     playbook_id: str
-    trigger: int  # index of the trigger in the playbook
+    trigger: str  # the trigger's key: its id, or a hash of its queries
     series: str  # the series' labels, canonical JSON
     phase: TriggerPhase
     since: datetime  # when the current phase began

@@ -8,7 +8,7 @@ last of its signals clears.
 
 from __future__ import annotations
 
-import time
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,13 +44,6 @@ class Signal:
     summary: str  # one line for the timeline
 
 
-def group_key(playbook: Playbook, params: Mapping[str, Any]) -> str:
-    """The same playbook with the same values of its ``group_by`` params: one incident."""
-    if not playbook.group_by:
-        return "*"
-    return "&".join(f"{name}={params.get(name)}" for name in playbook.group_by)
-
-
 def silence_labels(playbook: Playbook, labels: Mapping[str, str], source: str) -> dict[str, str]:
     """What silences match on: the signal's labels plus ``playbook`` and ``trigger``."""
     return {**labels, "playbook": playbook.id, "trigger": source}
@@ -68,18 +61,20 @@ class Admission:
         source: str,
         silences: Sequence[Silence],
     ) -> bool:
-        """Whether an active silence holds this signal back (counted when it does).
+        """Whether an active silence holds this signal back.
 
         Asked before anything else, so a silenced alert is never rendered or reported
         as invalid."""
         at = self.engine.clock()
         seen = silence_labels(playbook, labels, source)
-        if not any(silence_active(s, at) and silence_matches(s, seen) for s in silences):
-            return False
+        return any(silence_active(s, at) and silence_matches(s, seen) for s in silences)
+
+    def count(self, playbook: Playbook, source: str, outcome: str) -> None:
+        """``surge_signals_total``: alerts count per delivery, metric series per episode
+        (a series held back round after round counts once)."""
         self.engine.metrics.signals.labels(
-            playbook=playbook.id, source=source, outcome=Admitted.SILENCED.value
+            playbook=playbook.id, source=source, outcome=outcome
         ).inc()
-        return True
 
     async def admit(self, signal: Signal) -> AdmitResult:
         """Open, join or hold back; the caller has checked silences (``silenced``)."""
@@ -97,7 +92,7 @@ class Admission:
             actor=signal.actor,
             source=signal.source,
             context=context,
-            group_key=group_key(playbook, signal.params),
+            group_key=playbook.group_key(signal.params),
         )
         joined = TimelineEntry(
             0,
@@ -121,18 +116,26 @@ class Admission:
         result = await engine.store.admit(request, at)
         if result.outcome is Admitted.OPENED and result.incident is not None:
             engine.opened(result.incident)
+        elif result.outcome is Admitted.JOINED and result.incident is not None:
+            await self._came_back(result.incident, signal)
         elif result.outcome is Admitted.CAPPED and result.incident is not None:
             await self._note_capped(playbook, result.incident, signal)
-        return self._count(signal, result)
-
-    def _count(self, signal: Signal, result: AdmitResult) -> AdmitResult:
-        self.engine.metrics.signals.labels(
-            playbook=signal.playbook.id, source=signal.source, outcome=result.outcome.value
-        ).inc()
         return result
 
+    async def _came_back(self, incident: Incident, signal: Signal) -> None:
+        """A signal joined a mitigated incident: the problem is back, so it fires again."""
+        if incident.status is not IncidentStatus.MITIGATED:
+            return
+        with contextlib.suppress(TransitionError):  # someone closed it meanwhile
+            await self.engine.change_status(
+                incident.id,
+                IncidentStatus.TRIGGERED,
+                signal.actor,
+                f"the problem is back: {signal.summary}",
+            )
+
     async def _note_capped(self, playbook: Playbook, newest: Incident, signal: Signal) -> None:
-        now = time.monotonic()
+        now = self.engine.clock().timestamp()  # the engine's clock: virtual in a replay
         if now - self._capped_noted.get(playbook.id, -CAP_NOTE_EVERY) < CAP_NOTE_EVERY:
             return
         self._capped_noted[playbook.id] = now
@@ -173,7 +176,11 @@ class Admission:
         if on_clear in target:
             try:
                 return await engine.change_status(
-                    incident.id, target[on_clear], actor, f"cleared: {summary}"
+                    incident.id,
+                    target[on_clear],
+                    actor,
+                    f"cleared: {summary}",
+                    only_if_quiet=True,
                 )
             except TransitionError as error:
                 await engine.note(

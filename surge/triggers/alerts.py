@@ -138,18 +138,28 @@ class AlertIntake:
             outcome.outcome = "cleared" if incident else "not-open"
             outcome.incident = incident.id if incident else None
             return outcome
+        await self._firing(alert, playbook, trigger, actor, silences, outcome)
+        self.admission.count(playbook, "alert", outcome.outcome)
+        return outcome
+
+    async def _firing(
+        self,
+        alert: Alert,
+        playbook: Playbook,
+        trigger: AlertTrigger,
+        actor: str,
+        silences: list[Silence],
+        outcome: Outcome,
+    ) -> None:
         if self.admission.silenced(playbook, alert.labels, "alert", silences):
             outcome.outcome = Admitted.SILENCED.value
-            return outcome
+            return
         try:
             params = self._params(playbook, trigger, alert)
         except (ParamError, TemplateError) as error:
             problems = error.problems if isinstance(error, ParamError) else [str(error)]
-            self.engine.metrics.signals.labels(
-                playbook=playbook.id, source="alert", outcome="invalid"
-            ).inc()
             outcome.outcome, outcome.problems = "invalid", problems
-            return outcome
+            return
         signal = Signal(
             playbook=playbook,
             params=params,
@@ -164,7 +174,6 @@ class AlertIntake:
         result = await self.admission.admit(signal)
         outcome.outcome = result.outcome.value
         outcome.incident = result.incident.id if result.incident else None
-        return outcome
 
     def _params(self, playbook: Playbook, trigger: AlertTrigger, alert: Alert) -> dict[str, Any]:
         context = {"labels": alert.labels, "annotations": alert.annotations, "value": None}

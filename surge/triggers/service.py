@@ -51,17 +51,22 @@ class Triggers:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    async def _lease(self) -> bool:
+        """Take or renew the evaluation lease; long enough for a round that waits out
+        every query's timeout, and renewed again before a round stores anything."""
+        settings = self.config.prometheus
+        assert settings is not None
+        now = self.engine.clock()
+        until = now + timedelta(seconds=3 * settings.interval + 3 * settings.timeout)
+        return await self.engine.store.acquire_lease(LEASE, self.engine.id, now, until)
+
     async def _loop(self, interval: float) -> None:
         assert self.watcher is not None
         while True:
-            now = self.engine.clock()
-            until = now + timedelta(seconds=3 * interval)
             try:
-                self.leading = await self.engine.store.acquire_lease(
-                    LEASE, self.engine.id, now, until
-                )
+                self.leading = await self._lease()
                 if self.leading:
-                    await self.watcher.evaluate(now)
+                    await self.watcher.evaluate(self.engine.clock(), fence=self._lease)
                 else:
                     self.watcher.forget()  # another replica evaluates: show nothing stale
             except Exception:  # one bad round must not stop the watching
@@ -78,7 +83,10 @@ class Triggers:
         return {
             "metric_triggers": self.metric_triggers(),
             "evaluating": self.leading,
+            # the kind of failure only: details (hosts, query errors) go to the log and to
+            # the incidents' timelines, not to a public page
             "triggers": {
-                f"{playbook}#{index}": state for (playbook, index), state in health.items()
+                f"{playbook}#{key}": ":".join(state.split(":")[:2])
+                for (playbook, key), state in health.items()
             },
         }

@@ -100,11 +100,13 @@ def _labels(text: str) -> dict[str, str]:
 
 
 def _time(text: str) -> float:
+    """Seconds since the epoch, or ISO 8601; a time without an offset is UTC."""
     text = text.strip()
     try:
         return float(text)
     except ValueError:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _from_json(text: str, path: Path) -> dict[str, list[Recorded]]:
@@ -154,18 +156,23 @@ async def simulate(
             # not recorded: replay as if the trigger had no data query (series between the
             # thresholds stay as they are rather than going unknown)
             triggers = list(playbook.triggers)
-            triggers[index] = replace(trigger, data=None)
+            triggers[index] = trigger = replace(trigger, data=None, id=trigger.key)
             playbook = replace(playbook, triggers=tuple(triggers))
         runtime.engine.playbooks = PlaybookLibrary({playbook.id: playbook})
         runtime.engine.events.enabled = False
         step = interval or (config.prometheus.interval if config.prometheus else 15.0)
-        first, last = source.span()
+        if step <= 0:
+            raise RecordingError("the interval must be more than 0 seconds")
+        try:
+            first, last = source.span()
+        except ValueError as error:
+            raise RecordingError(f"{recording}: {error}") from None
         await runtime.open()
         try:
             moment = datetime.fromtimestamp(first, UTC)
             runtime.engine.clock = lambda: moment
             watcher = MetricWatcher(
-                runtime.engine, Admission(runtime.engine), source, only={(playbook.id, index)}
+                runtime.engine, Admission(runtime.engine), source, only={(playbook.id, trigger.key)}
             )
             transitions: list[Transition] = []
             while moment.timestamp() <= last:

@@ -9,9 +9,10 @@ stays as it is.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,7 @@ class Transition:
 
     at: datetime
     playbook: str
-    trigger: int
+    trigger: str  # the trigger's key (its id, or a hash of its queries)
     series: str
     event: str  # pending, opened, joined, duplicate, silenced, cooldown, capped, invalid,
     #             firing, clearing, cleared, unknown, recovered, inactive
@@ -67,71 +68,147 @@ class _Round:
     transitions: list[Transition] = field(default_factory=list)
 
 
+Fence = Callable[[], Awaitable[bool]]
+
+
 class MetricWatcher:
     def __init__(
         self,
         engine: Engine,
         admission: Admission,
         source: DataSource,
-        only: set[tuple[str, int]] | None = None,
+        only: set[tuple[str, str]] | None = None,
     ) -> None:
         self.engine = engine
-        self.only = only  # (playbook, trigger index) to evaluate; None: all
+        self.only = only  # (playbook, trigger key) to evaluate; None: all
         self.admission = admission
         self.source = source
-        self.health: dict[tuple[str, int], str] = {}  # "ok", or "unknown: why"
-        self._held: dict[tuple[str, int, str], str] = {}  # last held-back outcome per series
+        self.health: dict[tuple[str, str], str] = {}  # "ok", or "unknown: why"
+        self._held: dict[tuple[str, str, str], str] = {}  # last held-back outcome per series
 
-    async def evaluate(self, at: datetime) -> list[Transition]:
-        """Evaluate every metric trigger once, at ``at``; store and return what changed."""
+    async def evaluate(self, at: datetime, fence: Fence | None = None) -> list[Transition]:
+        """Evaluate every metric trigger once, at ``at``; store and return what changed.
+
+        ``fence`` is asked before anything is stored: a replica that lost the lease in
+        the middle of a round must not write stale phases over the new leader's."""
         store = self.engine.store
-        stored = await store.trigger_states()
-        by_trigger: dict[tuple[str, int], dict[str, TriggerState]] = {}
-        for state in stored:
+        by_trigger: dict[tuple[str, str], dict[str, TriggerState]] = {}
+        for state in await store.trigger_states():
             by_trigger.setdefault((state.playbook_id, state.trigger), {})[state.series] = state
         work = _Round(at, await store.list_silences(unexpired_at=at))
-        for playbook in self.engine.playbooks.all():
-            for index, trigger in enumerate(playbook.triggers):
-                if isinstance(trigger, MetricTrigger) and self._wanted(playbook.id, index):
-                    states = by_trigger.get((playbook.id, index), {})
-                    await self._trigger(work, playbook, index, trigger, states)
+        current = [
+            (playbook, trigger)
+            for playbook in self.engine.playbooks.all()
+            for trigger in playbook.triggers
+            if isinstance(trigger, MetricTrigger) and self._wanted(playbook.id, trigger.key)
+        ]
+        await asyncio.gather(
+            *(
+                self._guarded(
+                    work, playbook, trigger, by_trigger.pop((playbook.id, trigger.key), {})
+                )
+                for playbook, trigger in current
+            )
+        )
+        if self.only is None:
+            await self._orphans(work, by_trigger)
+        if fence is not None and not await fence():
+            return []
         await store.save_trigger_states(work.saved, work.removed)
         self._export(await store.trigger_states())
         return work.transitions
 
-    def _wanted(self, playbook: str, index: int) -> bool:
-        return self.only is None or (playbook, index) in self.only
+    def _wanted(self, playbook: str, key: str) -> bool:
+        return self.only is None or (playbook, key) in self.only
+
+    async def _guarded(
+        self,
+        work: _Round,
+        playbook: Playbook,
+        trigger: MetricTrigger,
+        states: dict[str, TriggerState],
+    ) -> None:
+        try:
+            await self._trigger(work, playbook, trigger, states)
+        except Exception:  # one broken trigger must not lose the others' round
+            log.exception("metric trigger %s of %s failed this round", trigger.key, playbook.id)
+
+    async def _orphans(
+        self, work: _Round, left: dict[tuple[str, str], dict[str, TriggerState]]
+    ) -> None:
+        """Timers of triggers that no longer exist (edited or removed) are dropped, and
+        their incidents told that they will not clear by themselves any more."""
+        for (playbook_id, key), states in left.items():
+            if self.engine.playbooks.get(playbook_id) is None:
+                continue  # the playbook did not load this time; keep its timers
+            for state in states.values():
+                work.removed.append(state)
+                if state.incident_id is None:
+                    continue
+                await self.engine.store.clear_signal(
+                    playbook_id, f"metric:{key}:{state.series}", work.at
+                )
+                await self.engine.note(
+                    state.incident_id,
+                    ACTOR,
+                    "trigger.removed",
+                    f"the metric trigger for {series_text(state.series)} was changed or removed; "
+                    "this incident no longer clears by itself",
+                )
 
     async def _trigger(
         self,
         work: _Round,
         playbook: Playbook,
-        index: int,
         trigger: MetricTrigger,
         states: dict[str, TriggerState],
     ) -> None:
         try:
-            firing = _by_series(await self.source.query(trigger.query, work.at))
-            clear = (
-                _by_series(await self.source.query(trigger.clear, work.at)) if trigger.clear else {}
-            )
-            data = (
-                _by_series(await self.source.query(trigger.data, work.at)) if trigger.data else None
+            firing, clear, data = await asyncio.gather(
+                self._ask(trigger.query, work.at),
+                self._ask(trigger.clear, work.at),
+                self._ask(trigger.data, work.at),
             )
         except PrometheusUnavailable as error:
-            self.health[(playbook.id, index)] = f"unknown: {error}"
+            self._health(work, playbook, trigger, f"unknown: {error}")
             for state in states.values():
                 await self._unknown(work, playbook, state, f"Prometheus could not answer: {error}")
             return
-        self.health[(playbook.id, index)] = "ok"
+        self._health(work, playbook, trigger, "ok")
+        firing, clear = firing or {}, clear or {}
         for key in sorted(set(firing) | set(states)):
             sample = firing.get(key) or clear.get(key) or (data or {}).get(key)
             fire, calm = key in firing, key in clear and key not in firing
             # without a `data` query, a series in neither answer is taken to lie between
             # the two thresholds; with one, a series missing from it too has no data
             present = fire or calm or data is None or key in data
-            step = _Step(work, playbook, index, trigger, key, sample, fire, calm, present)
+            step = _Step(work, playbook, trigger, key, sample, fire, calm, present)
             await self._series(step, states.get(key))
+
+    async def _ask(self, expression: str | None, at: datetime) -> dict[str, Sample] | None:
+        if expression is None:
+            return None
+        return _by_series(await self.source.query(expression, at))
+
+    def _health(
+        self, work: _Round, playbook: Playbook, trigger: MetricTrigger, health: str
+    ) -> None:
+        """Record the trigger's health; a change is a transition of the whole trigger."""
+        before = self.health.get((playbook.id, trigger.key), "ok")
+        self.health[(playbook.id, trigger.key)] = health
+        if before.startswith("unknown") != health.startswith("unknown"):
+            event = "unknown" if health != "ok" else "recovered"
+            work.transitions.append(
+                Transition(
+                    work.at,
+                    playbook.id,
+                    trigger.key,
+                    "*",
+                    event,
+                    None,
+                    health.removeprefix("unknown: "),
+                )
+            )
 
     async def _series(self, step: _Step, state: TriggerState | None) -> None:
         if state is not None and state.incident_id is not None:
@@ -230,6 +307,7 @@ class MetricWatcher:
             return
         incident = result.incident.id if result.incident else None
         self._held.pop(step.held_key, None)
+        self.admission.count(step.playbook, "metric", result.outcome.value)
         step.keep(replace(step.moved(state, TriggerPhase.FIRING), incident_id=incident))
         step.note(result.outcome.value, incident)
 
@@ -245,6 +323,7 @@ class MetricWatcher:
         step.keep(state)
         if self._held.get(step.held_key) != outcome:
             self._held[step.held_key] = outcome
+            self.admission.count(step.playbook, "metric", outcome)
             step.note(outcome, None, detail)
 
     async def _clear(self, step: _Step, state: TriggerState) -> None:
@@ -296,19 +375,19 @@ class MetricWatcher:
         self.engine.metrics.trigger_state.clear()
 
     def _export(self, states: list[TriggerState]) -> None:
-        counts: dict[tuple[str, int, str], int] = {}
+        counts: dict[tuple[str, str, str], int] = {}
         for state in states:
-            key = (state.playbook_id, state.trigger, state.phase.value)
-            counts[key] = counts.get(key, 0) + 1
-        for (playbook, index), health in self.health.items():
+            slot = (state.playbook_id, state.trigger, state.phase.value)
+            counts[slot] = counts.get(slot, 0) + 1
+        for (playbook, key), health in self.health.items():
             if health != "ok":
-                counts.setdefault((playbook, index, "unknown"), 1)
+                counts.setdefault((playbook, key, "unknown"), 1)
         gauge = self.engine.metrics.trigger_state
         gauge.clear()
-        for (playbook, index), _ in self.health.items():
+        for playbook, key in self.health:
             for phase in TriggerPhase:
-                gauge.labels(playbook=playbook, trigger=str(index), state=phase.value).set(
-                    counts.get((playbook, index, phase.value), 0)
+                gauge.labels(playbook=playbook, trigger=key, state=phase.value).set(
+                    counts.get((playbook, key, phase.value), 0)
                 )
 
 
@@ -318,7 +397,6 @@ class _Step:
 
     work: _Round
     playbook: Playbook
-    index: int
     trigger: MetricTrigger
     key: str
     sample: Sample | None
@@ -338,16 +416,16 @@ class _Step:
 
     @property
     def fingerprint(self) -> str:
-        return f"metric:{self.index}:{self.key}"
+        return f"metric:{self.trigger.key}:{self.key}"
 
     @property
-    def held_key(self) -> tuple[str, int, str]:
-        return (self.playbook.id, self.index, self.key)
+    def held_key(self) -> tuple[str, str, str]:
+        return (self.playbook.id, self.trigger.key, self.key)
 
     def new_state(self, phase: TriggerPhase) -> TriggerState:
         return TriggerState(
             self.playbook.id,
-            self.index,
+            self.trigger.key,
             self.key,
             phase,
             self.work.at,
@@ -374,7 +452,7 @@ class _Step:
             Transition(
                 self.work.at,
                 self.playbook.id,
-                self.index,
+                self.trigger.key,
                 series_text(self.key),
                 event,
                 incident,

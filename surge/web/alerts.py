@@ -8,7 +8,7 @@ from aiohttp import web
 
 from surge.triggers.alerts import PayloadError, parse_payload
 from surge.web.auth import requires
-from surge.web.errors import json_body
+from surge.web.errors import error_response, json_body
 from surge.web.keys import INTAKE, principal
 
 routes = web.RouteTableDef()
@@ -20,8 +20,8 @@ async def alertmanager(request: web.Request) -> web.Response:
     body = await json_body(request)
     try:
         alerts = parse_payload(body)
-    except PayloadError as error:
-        raise web.HTTPBadRequest(reason=str(error)) from None
+    except PayloadError as error:  # its text may quote the sender's keys: a body, not a reason
+        return error_response(400, str(error))
     outcomes = await request.app[INTAKE].receive(alerts, principal(request).name)
     return web.json_response(
         {"alerts": len(alerts), "results": [asdict(outcome) for outcome in outcomes]}

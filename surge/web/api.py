@@ -9,6 +9,7 @@ from aiohttp import web
 from surge import serialize
 from surge.engine.engine import TransitionError, UnknownIncident
 from surge.playbook.params import ParamError
+from surge.store.base import GroupBusy
 from surge.store.records import STATUS_VERBS, IncidentStatus
 from surge.web.auth import requires
 from surge.web.errors import error_response, json_body
@@ -67,6 +68,10 @@ async def _trigger(request: web.Request, playbook_id: str, params: Any) -> web.R
         incident = await state.engine.trigger(playbook_id, params, actor=caller.name, source="api")
     except ParamError as error:
         return error_response(400, "invalid params", problems=error.problems)
+    except GroupBusy as busy:
+        return error_response(
+            409, f"{busy}: add to it or resolve it first", incident=busy.incident.id
+        )
     return web.json_response(
         serialize.incident(incident),
         status=201,

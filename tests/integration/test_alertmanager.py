@@ -108,7 +108,7 @@ async def test_a_prometheus_rule_through_alertmanager_opens_then_resolves_an_inc
     }
     assert incident["trigger"] == "alert"
     assert incident["triggered_by"] == "alertmanager"  # the alert-source token's name
-    assert incident["group_key"] == "channel=web"
+    assert incident["group_key"] == '["web"]'
     incident_id = int(incident["id"])
 
     exporter.set("cs_channel_down", 0, channel="web")

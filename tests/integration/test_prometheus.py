@@ -35,6 +35,7 @@ params:
   errors: {{type: float, default: 0}}
 triggers:
   - metric:
+      id: errors
       query: "{QUERY}"
       for: {FOR:g}s
       clear: "{CLEAR}"
@@ -70,7 +71,7 @@ async def test_fires_after_for_joins_one_incident_and_clears_after_clear_for(
 
     async def evaluating() -> bool:
         status = (await server.readyz())["triggers"]
-        return bool(status["evaluating"]) and status["triggers"] == {"channel-errors#0": "ok"}
+        return bool(status["evaluating"]) and status["triggers"] == {"channel-errors#errors": "ok"}
 
     await eventually(evaluating, "surge to evaluate the metric trigger")
 
@@ -147,6 +148,7 @@ params:
   channel: {type: string, required: true}
 triggers:
   - metric:
+      id: errors
       query: max by (channel) (cs_channel_errors) > 5
       clear: max by (channel) (cs_channel_errors) < 1
       on_clear: resolve
@@ -173,12 +175,12 @@ async def test_prometheus_down_makes_the_trigger_unknown_and_never_clears(
     prom.process.stop()
 
     async def unknown() -> str | None:
-        health = await server.trigger_health("flaky#0")
+        health = await server.trigger_health("flaky#errors")
         return health if health.startswith("unknown: ") else None
 
     await eventually(unknown, "the trigger to become unknown in /readyz", timeout=10)
     await server.wait_metric(
-        1, "surge_trigger_state", playbook="flaky", trigger="0", state="unknown"
+        1, "surge_trigger_state", playbook="flaky", trigger="errors", state="unknown"
     )
     assert await server.metric("surge_trigger_state", playbook="flaky", state="firing") == 0
 
@@ -191,7 +193,7 @@ async def test_prometheus_down_makes_the_trigger_unknown_and_never_clears(
 
     async def open_and_unknown() -> bool:
         current = await server.incident(incident_id)
-        health = await server.trigger_health("flaky#0")
+        health = await server.trigger_health("flaky#errors")
         return current["status"] == "triggered" and health.startswith("unknown: ")
 
     await stays(open_and_unknown, "the incident open while Prometheus is down", 3.0)
@@ -205,7 +207,7 @@ async def test_prometheus_down_makes_the_trigger_unknown_and_never_clears(
         return await server.status(incident_id) == "resolved"
 
     await eventually(resolved, "the incident to resolve once Prometheus answers", timeout=15)
-    assert await server.trigger_health("flaky#0") == "ok"
+    assert await server.trigger_health("flaky#errors") == "ok"
 
 
 async def test_a_value_between_the_thresholds_keeps_the_series_firing(
@@ -234,7 +236,7 @@ async def test_a_value_between_the_thresholds_keeps_the_series_firing(
         return "trigger.unknown" not in kinds and firing == 1
 
     await stays(still_firing, "the series firing in the hysteresis band", 3.0)
-    assert await server.trigger_health("flaky#0") == "ok"
+    assert await server.trigger_health("flaky#errors") == "ok"
     assert await server.status(incident_id) == "triggered"
 
 

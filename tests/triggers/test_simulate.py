@@ -125,3 +125,21 @@ async def test_a_playbook_without_metric_trigger_is_refused(config, write_playbo
         await simulate(config, "manual", recording(tmp_path))
     with pytest.raises(RecordingError, match="no playbook 'nope'"):
         await simulate(config, "nope", recording(tmp_path))
+
+
+async def test_times_without_an_offset_are_utc_and_bad_intervals_are_refused(
+    config, write_playbook, tmp_path
+):
+    write_playbook("outage", PLAYBOOK)
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "time,expr,labels,value\n"
+        + "".join(f"2025-11-25T08:00:{s:02d},query,channel=web,9\n" for s in (0, 15, 30, 45))
+    )
+    result = await simulate(config, "outage", path, interval=15)
+    assert result.start.isoformat() == "2025-11-25T08:00:00+00:00"
+    with pytest.raises(RecordingError, match="more than 0"):
+        await simulate(config, "outage", path, interval=-60)
+    (tmp_path / "empty.csv").write_text("time,expr,labels,value\n")
+    with pytest.raises(RecordingError, match="no points"):
+        await simulate(config, "outage", tmp_path / "empty.csv")

@@ -59,10 +59,15 @@ class Watch:
         states = await self.runtime.store.trigger_states()
         return {state.labels.get("channel"): state.phase for state in states}
 
+    @property
+    def key(self) -> str:
+        key: str = self.runtime.playbooks.get("outage").triggers[0].key
+        return key
+
     def gauge(self, state: str) -> float | None:
         registry = self.runtime.engine.metrics.registry
         value: float | None = registry.get_sample_value(
-            "surge_trigger_state", {"playbook": "outage", "trigger": "0", "state": state}
+            "surge_trigger_state", {"playbook": "outage", "trigger": self.key, "state": state}
         )
         return value
 
@@ -143,7 +148,7 @@ async def test_prometheus_down_makes_the_trigger_unknown_and_never_clears(watch,
     await watch(0)
     await watch(30)
     prometheus.fail(QUERY)
-    assert await watch(45) == [("unknown", '{channel="web"}', 1)]
+    assert await watch(45) == [("unknown", "*", None), ("unknown", '{channel="web"}', 1)]
     assert await watch(600) == []  # stays unknown, and the incident stays open
     [incident] = await watch.incidents()
     assert incident.status is IncidentStatus.TRIGGERED
@@ -151,11 +156,11 @@ async def test_prometheus_down_makes_the_trigger_unknown_and_never_clears(watch,
     notes = [entry.message for entry in timeline if entry.kind == "trigger.unknown"]
     assert len(notes) == 1
     assert "Prometheus could not answer: connection refused" in notes[0]
-    assert watch.watcher.health[("outage", 0)] == "unknown: connection refused"
+    assert watch.watcher.health[("outage", watch.key)] == "unknown: connection refused"
     assert watch.gauge("unknown") == 1
     prometheus.set(QUERY, (WEB, 9))
-    assert await watch(615) == [("recovered", '{channel="web"}', 1)]
-    assert watch.watcher.health[("outage", 0)] == "ok"
+    assert await watch(615) == [("recovered", "*", None), ("recovered", '{channel="web"}', 1)]
+    assert watch.watcher.health[("outage", watch.key)] == "ok"
     assert watch.gauge("firing") == 1
     assert watch.gauge("unknown") == 0
 
@@ -239,3 +244,68 @@ async def test_a_silence_holds_the_series_back_until_it_ends(watch, prometheus):
     assert await watch(60) == []
     assert await watch.incidents() == []
     assert [e for e, _, _ in await watch(120)] == ["opened"]
+
+
+async def test_reordering_triggers_keeps_timers_and_incidents(
+    watch, prometheus, write_playbook, make_runtime, clock
+):
+    prometheus.set(QUERY, (WEB, 9))
+    await watch(0)
+    await watch(30)
+    write_playbook("outage", PLAYBOOK.replace("triggers:\n", "triggers:\n  - manual\n"))
+    again = await make_runtime(start=False)
+    again.engine.clock = clock
+    watcher = MetricWatcher(again.engine, Admission(again.engine), prometheus)
+    assert await watcher.evaluate(watch.at(45)) == []  # still the same firing series
+    prometheus.set(QUERY)
+    prometheus.set(CLEAR, (WEB, 0.1))
+    await watcher.evaluate(watch.at(60))
+    events = [t.event for t in await watcher.evaluate(watch.at(120))]
+    assert events == ["cleared"]
+    [incident] = await again.store.list_incidents()
+    assert incident.status is IncidentStatus.RESOLVED
+
+
+async def test_an_edited_query_drops_the_old_timers_and_tells_the_incident(
+    watch, prometheus, write_playbook, make_runtime, clock
+):
+    prometheus.set(QUERY, (WEB, 9))
+    await watch(0)
+    await watch(30)
+    write_playbook("outage", PLAYBOOK.replace("> 5", "> 6"))
+    again = await make_runtime(start=False)
+    again.engine.clock = clock
+    await MetricWatcher(again.engine, Admission(again.engine), prometheus).evaluate(watch.at(45))
+    assert await again.store.trigger_states() == []
+    notes = [e.message for e in await again.store.timeline(1) if e.kind == "trigger.removed"]
+    assert len(notes) == 1
+    assert "no longer clears by itself" in notes[0]
+
+
+async def test_a_round_that_lost_its_lease_stores_nothing(watch, prometheus):
+    prometheus.set(QUERY, (WEB, 9))
+
+    async def lost() -> bool:
+        return False
+
+    assert await watch.watcher.evaluate(watch.at(0), fence=lost) == []
+    assert await watch.runtime.store.trigger_states() == []
+
+
+async def test_a_held_back_series_is_counted_once_per_episode(watch, prometheus):
+    silence = Silence(
+        id=0,
+        matchers=['channel="web"'],
+        starts_at=watch.at(0),
+        ends_at=watch.at(3600),
+        comment="c",
+        created_by="t",
+        created_at=watch.at(0),
+    )
+    await watch.runtime.store.add_silence(silence)
+    prometheus.set(QUERY, (WEB, 9))
+    for second in range(0, 300, 15):
+        await watch(second)
+    registry = watch.runtime.engine.metrics.registry
+    labels = {"playbook": "outage", "source": "metric", "outcome": "silenced"}
+    assert registry.get_sample_value("surge_signals_total", labels) == 1

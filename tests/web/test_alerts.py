@@ -94,7 +94,7 @@ async def test_a_firing_alert_opens_an_incident_with_params_from_labels(alerts):
     # annotation text from outside stays data, never a template
     assert incident.params == {"channel": "web", "summary": "web chat is down {{ 7*7 }}"}
     assert incident.context["labels"]["channel"] == "web"
-    assert incident.group_key == "channel=web"
+    assert incident.group_key == '["web"]'
 
 
 async def test_a_redelivered_notification_is_idempotent(alerts):
@@ -205,3 +205,48 @@ async def test_an_oversized_body_is_413(alerts, auth):
     body = io.BytesIO(b'{"version": "4", "alerts": [' + b" " * (2 * 1024 * 1024) + b"]}")
     response = await alerts.client.post(ROUTE, data=body, headers=auth("alert-source"))
     assert response.status == 413
+
+
+async def test_an_alert_resent_after_its_incident_closed_is_not_a_duplicate(alerts):
+    await alerts(payload(alert()))
+    await alerts.runtime.engine.change_status(1, IncidentStatus.RESOLVED, "alice")
+    again = await alerts(payload(alert()))  # Alertmanager's repeat: same fingerprint and start
+    assert outcomes(again) == [("outage", "cooldown", 1)]
+
+
+async def test_a_person_s_incident_takes_the_alert_for_its_group(alerts):
+    runtime: Runtime = alerts.runtime
+    manual = await runtime.engine.trigger("outage", {"channel": "web"}, actor="alice")
+    body = await alerts(payload(alert()))
+    assert outcomes(body) == [("outage", "joined", manual.id)]
+
+
+async def test_a_problem_back_on_a_mitigated_incident_fires_it_again(alerts):
+    runtime: Runtime = alerts.runtime
+    await alerts(payload(alert(fingerprint="a")))
+    await runtime.engine.change_status(1, IncidentStatus.MITIGATED, "alice")
+    await alerts(payload(alert(fingerprint="b", pod="2")))
+    incident = await runtime.store.get_incident(1)
+    assert incident is not None
+    assert incident.status is IncidentStatus.TRIGGERED
+
+
+async def test_a_clear_never_resolves_while_another_signal_fires(alerts):
+    runtime: Runtime = alerts.runtime
+    await alerts(payload(alert(fingerprint="a")))
+    # the store refuses to close an incident while one of its signals still fires
+    changed = await runtime.store.change_status(
+        1,
+        IncidentStatus.RESOLVED,
+        [IncidentStatus.TRIGGERED],
+        runtime.engine.clock(),
+        [],
+        only_if_quiet=True,
+    )
+    assert changed is None
+
+
+async def test_a_label_name_with_a_line_break_is_a_400(alerts):
+    body = payload({**alert(), "labels": {"alertname": "ChannelDown", "bad\nkey": 1}})
+    answer = await alerts(body, status=400)
+    assert "must be text" in answer["error"]

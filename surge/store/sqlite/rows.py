@@ -46,6 +46,28 @@ def from_json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+OPEN_INCIDENT = "status IN ('triggered', 'acknowledged', 'mitigated')"
+
+
+def open_in_group(db: sqlite3.Connection, playbook_id: str, group_key: str) -> Incident | None:
+    """The open incident of this playbook and group, if there is one (none for no group)."""
+    if not group_key:
+        return None
+    row = db.execute(
+        f"SELECT * FROM incidents WHERE playbook_id = ? AND group_key = ? AND {OPEN_INCIDENT}"
+        " ORDER BY id DESC LIMIT 1",
+        (playbook_id, group_key),
+    ).fetchone()
+    return incident_from(row) if row else None
+
+
+def firing_signals(db: sqlite3.Connection, incident_id: int) -> int:
+    row = db.execute(
+        "SELECT COUNT(*) FROM signals WHERE incident_id = ? AND firing = 1", (incident_id,)
+    ).fetchone()
+    return int(row[0])
+
+
 def insert_incident(
     db: sqlite3.Connection,
     incident: Incident,

@@ -18,17 +18,17 @@ from surge.store.records import (
 )
 from surge.store.sqlite.database import Database
 from surge.store.sqlite.rows import (
+    OPEN_INCIDENT,
     dt,
     from_json,
     incident_from,
     insert_entries,
     insert_incident,
+    open_in_group,
     opt_dt,
     to_json,
     ts,
 )
-
-_OPEN = "status IN ('triggered', 'acknowledged', 'mitigated')"
 
 
 class SignalStore:
@@ -161,36 +161,31 @@ class SignalStore:
 def _admit(db: sqlite3.Connection, request: AdmitRequest, at: datetime) -> AdmitResult:
     new = request.incident
     if request.dedupe_key:
-        seen = db.execute(
-            "SELECT incident_id FROM signals WHERE playbook_id = ? AND dedupe_key = ?",
-            (new.playbook_id, request.dedupe_key),
-        ).fetchone()
-        if seen is not None:
-            return AdmitResult(Admitted.DUPLICATE, _incident(db, seen["incident_id"]))
-    group = (new.playbook_id, new.group_key)
-    open_row = db.execute(
-        f"SELECT * FROM incidents WHERE playbook_id = ? AND group_key = ? AND {_OPEN}"
-        " ORDER BY id DESC LIMIT 1",
-        group,
-    ).fetchone()
-    if open_row is not None:
-        incident = incident_from(open_row)
-        insert_entries(db, [replace(request.joined, incident_id=incident.id)])
-        _remember(db, request, incident.id, at)
-        return AdmitResult(Admitted.JOINED, incident)
+        seen = _seen(db, new.playbook_id, request.dedupe_key)
+        # a repeat is a duplicate while its incident is open; once that one is closed, a
+        # signal still firing is admitted again (and meets the cooldown)
+        if seen is not None and seen.status.is_open:
+            return AdmitResult(Admitted.DUPLICATE, seen)
+    open_now = open_in_group(db, new.playbook_id, new.group_key)
+    if open_now is not None:
+        insert_entries(db, [replace(request.joined, incident_id=open_now.id)])
+        _remember(db, request, open_now.id, at)
+        return AdmitResult(Admitted.JOINED, open_now)
     last = db.execute(
-        "SELECT * FROM incidents WHERE playbook_id = ? AND group_key = ?"
-        " AND resolved_at IS NOT NULL ORDER BY resolved_at DESC LIMIT 1",
-        group,
+        "SELECT * FROM incidents WHERE playbook_id = ? AND group_key = ? AND status = 'resolved'"
+        " ORDER BY resolved_at DESC LIMIT 1",
+        (new.playbook_id, new.group_key),
     ).fetchone()
     if last is not None and ts(at) - last["resolved_at"] < request.cooldown:
         return AdmitResult(Admitted.COOLDOWN, incident_from(last))
     open_count = db.execute(
-        f"SELECT COUNT(*) FROM incidents WHERE playbook_id = ? AND {_OPEN}", (new.playbook_id,)
+        f"SELECT COUNT(*) FROM incidents WHERE playbook_id = ? AND {OPEN_INCIDENT}",
+        (new.playbook_id,),
     ).fetchone()[0]
     if open_count >= request.max_open:
         newest = db.execute(
-            f"SELECT * FROM incidents WHERE playbook_id = ? AND {_OPEN} ORDER BY id DESC LIMIT 1",
+            f"SELECT * FROM incidents WHERE playbook_id = ? AND {OPEN_INCIDENT}"
+            " ORDER BY id DESC LIMIT 1",
             (new.playbook_id,),
         ).fetchone()
         return AdmitResult(Admitted.CAPPED, incident_from(newest) if newest else None)
@@ -199,12 +194,23 @@ def _admit(db: sqlite3.Connection, request: AdmitRequest, at: datetime) -> Admit
     return AdmitResult(Admitted.OPENED, incident)
 
 
+def _seen(db: sqlite3.Connection, playbook_id: str, dedupe_key: str) -> Incident | None:
+    row = db.execute(
+        "SELECT i.* FROM signals s JOIN incidents i ON i.id = s.incident_id"
+        " WHERE s.playbook_id = ? AND s.dedupe_key = ?",
+        (playbook_id, dedupe_key),
+    ).fetchone()
+    return incident_from(row) if row else None
+
+
 def _remember(
     db: sqlite3.Connection, request: AdmitRequest, incident_id: int, at: datetime
 ) -> None:
     db.execute(
         "INSERT INTO signals (playbook_id, dedupe_key, fingerprint, incident_id, labels,"
-        " first_at, last_at) VALUES (?,?,?,?,?,?,?)",
+        " first_at, last_at) VALUES (?,?,?,?,?,?,?)"
+        " ON CONFLICT (playbook_id, dedupe_key) DO UPDATE SET incident_id = excluded.incident_id,"
+        " firing = 1, last_at = excluded.last_at",
         (
             request.incident.playbook_id,
             request.dedupe_key or f"{request.fingerprint}@{ts(at)}",

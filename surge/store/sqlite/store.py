@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from surge.store.base import Store, StoreError
+from surge.store.base import GroupBusy, Store, StoreError
 from surge.store.records import (
     EngineRecord,
     Incident,
@@ -24,11 +24,13 @@ from surge.store.sqlite.rows import (
     closed_under,
     dt,
     entry_from,
+    firing_signals,
     incident_from,
     insert_entries,
     insert_incident,
     insert_runs,
     json_or_null,
+    open_in_group,
     run_from,
     skip_open_steps,
     skip_runs,
@@ -58,6 +60,9 @@ class SqliteStore(SignalStore, Store):
         self, incident: Incident, first_runs: Sequence[NewRun], entries: Sequence[TimelineEntry]
     ) -> Incident:
         def work(db: sqlite3.Connection) -> Incident:
+            busy = open_in_group(db, incident.playbook_id, incident.group_key)
+            if busy is not None:
+                raise GroupBusy(busy)
             return insert_incident(db, incident, first_runs, entries)
 
         return await self.db.write(work)
@@ -108,12 +113,16 @@ class SqliteStore(SignalStore, Store):
         at: datetime,
         entries: Sequence[TimelineEntry],
         new_runs: Sequence[NewRun] = (),
+        *,
+        only_if_quiet: bool = False,
     ) -> tuple[Incident, IncidentStatus] | None:
         allowed = {status.value for status in allowed_from}
 
         def work(db: sqlite3.Connection) -> tuple[Incident, IncidentStatus] | None:
             row = db.execute("SELECT status FROM incidents WHERE id = ?", (incident_id,)).fetchone()
             if row is None or row["status"] not in allowed:
+                return None
+            if only_if_quiet and firing_signals(db, incident_id):
                 return None
             previous = IncidentStatus(row["status"])
             closing = not new.is_open

@@ -36,7 +36,7 @@ CREATE TABLE silences (
 
 CREATE TABLE trigger_states (
     playbook_id TEXT NOT NULL,
-    trigger     INTEGER NOT NULL,
+    trigger     TEXT NOT NULL,
     series      TEXT NOT NULL,
     phase       TEXT NOT NULL,
     since       REAL NOT NULL,
