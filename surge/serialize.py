@@ -104,6 +104,7 @@ def silence(record: Silence, at: datetime) -> dict[str, Any]:
     return {
         "id": record.id,
         "matchers": list(record.matchers),
+        "components": list(record.components),
         "starts_at": _time(record.starts_at),
         "ends_at": _time(record.ends_at),
         "windows": record.windows,

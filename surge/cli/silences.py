@@ -35,11 +35,19 @@ def add_parser(
     add.add_argument(
         "--match",
         action="append",
-        required=True,
+        default=[],
         metavar="MATCHER",
         help="a label matcher, all must hold (repeatable): alertname=ChannelDown, "
         'severity=~"critical|major", env!=staging; the labels playbook and trigger '
         "(alert or metric) can be matched too",
+    )
+    add.add_argument(
+        "--component",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a maintenance window: hold back the triggers of playbooks whose incidents "
+        "concern this component (repeatable); --match is then optional",
     )
     end = add.add_mutually_exclusive_group()
     end.add_argument("--for", dest="for_", metavar="DURATION", help="how long: 30m, 2h, 1d")
@@ -81,7 +89,12 @@ def _body(args: argparse.Namespace) -> Json:
         zone = time_zone(zone_name)
     except ValueError as error:
         raise CliError(f"--tz: {error}", 2) from None
-    body: Json = {"matchers": args.match, "timezone": zone_name, "comment": args.comment}
+    body: Json = {
+        "matchers": args.match,
+        "components": args.component,
+        "timezone": zone_name,
+        "comment": args.comment,
+    }
     if args.start is not None:
         body["starts_at"] = _time("--start", args.start, zone)
     if args.until is not None:
@@ -168,7 +181,7 @@ def silences_table(silences: list[Json]) -> Table:
     for item in silences:
         result.add_row(
             str(item["id"]),
-            ", ".join(item["matchers"]),
+            ", ".join([*item["matchers"], *(f"component {c}" for c in item["components"])]),
             describe(item),
             _state(item["state"]),
             item["comment"],

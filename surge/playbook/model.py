@@ -111,6 +111,9 @@ class Playbook:
     group_by: tuple[str, ...] = ()
     cooldown: float = 0.0
     max_open: int = DEFAULT_MAX_OPEN  # open incidents at most; more alerts are held back
+    # what its incidents concern, as templates over params and the signal, e.g.
+    # "{{ params.channel }}": a maintenance window of a component silences them
+    components: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
     on_resolve: tuple[Step, ...] = ()
     source: str = ""  # file it came from

@@ -17,7 +17,7 @@ from surge.yamlpos import YamlProblem, YNode, load
 
 TOP_KEYS = (
     "id", "title", "kind", "severity", "description", "params", "triggers",
-    "group_by", "cooldown", "max_open", "steps", "on_resolve",
+    "group_by", "cooldown", "max_open", "components", "steps", "on_resolve",
 )  # fmt: skip
 
 
@@ -71,6 +71,7 @@ class _Reader:
         validator.steps(main, on_resolve)
         triggers = TriggerReader(check, validator).triggers(fields.get("triggers"))
         group_by = self._group_by(fields.get("group_by"), params)
+        components = validator.components(fields["components"]) if "components" in fields else ()
         identity = read_slug(check, fields.get("id"), "id")
         title = check.string(fields["title"], "title") if "title" in fields else None
         if identity is None or title is None:
@@ -86,6 +87,7 @@ class _Reader:
             group_by=group_by,
             cooldown=read_duration(check, fields.get("cooldown"), "cooldown", 0.0),
             max_open=self._max_open(fields.get("max_open")),
+            components=components,
             steps=tuple(draft.step for draft in main),
             on_resolve=tuple(draft.step for draft in on_resolve),
         )

@@ -112,6 +112,14 @@ class Validator:
             self.template(text, node.value[name].pos, scope)
         return values
 
+    def components(self, node: YNode) -> tuple[str, ...]:
+        """The playbook's ``components``: templates over its params and the signal."""
+        texts = self.check.strings(node, "components")
+        scope = Scope(("params", *TRIGGER_NAMES))
+        for text, item in zip(texts, node.value or [], strict=False):
+            self.template(text, item.pos, scope)
+        return tuple(texts)
+
     def template(self, text: str, pos: Pos, scope: Scope, *, expression: bool = False) -> None:
         """Report syntax errors and unknown names in one template written at ``pos``."""
         if not expression and "{" not in text:

@@ -176,6 +176,9 @@ class Silence:
     windows: list[dict[str, Any]] = field(default_factory=list)
     timezone: str = "UTC"
     expired_at: datetime | None = None
+    # a maintenance window: it holds back signals of playbooks whose incidents would
+    # concern one of these components (the playbook's `components`)
+    components: list[str] = field(default_factory=list)
 
 
 class TriggerPhase(StrEnum):

@@ -60,14 +60,23 @@ class Admission:
         labels: Mapping[str, str],
         source: str,
         silences: Sequence[Silence],
+        components: Sequence[str] | None = None,
     ) -> bool:
         """Whether an active silence holds this signal back.
 
-        Asked before anything else, so a silenced alert is never rendered or reported
-        as invalid."""
+        Asked first with the labels alone, so a silenced alert is never rendered or
+        reported as invalid; then again with the signal's components (maintenance)."""
         at = self.engine.clock()
         seen = silence_labels(playbook, labels, source)
-        return any(silence_active(s, at) and silence_matches(s, seen) for s in silences)
+        return any(silence_active(s, at) and silence_matches(s, seen, components) for s in silences)
+
+    def components(
+        self, playbook: Playbook, params: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> list[str]:
+        """The components the signal's incident would concern (rendered ``components``)."""
+        values = {"params": params, **context}
+        rendered = (self.engine.templates.render(text, values) for text in playbook.components)
+        return [str(name) for name in rendered if name not in (None, "")]
 
     def count(self, playbook: Playbook, source: str, outcome: str) -> None:
         """``surge_signals_total``: alerts count per delivery, metric series per episode

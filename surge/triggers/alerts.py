@@ -154,11 +154,16 @@ class AlertIntake:
         if self.admission.silenced(playbook, alert.labels, "alert", silences):
             outcome.outcome = Admitted.SILENCED.value
             return
+        context = {"labels": alert.labels, "annotations": alert.annotations, "value": None}
         try:
             params = self._params(playbook, trigger, alert)
+            components = self.admission.components(playbook, params, context)
         except (ParamError, TemplateError) as error:
             problems = error.problems if isinstance(error, ParamError) else [str(error)]
             outcome.outcome, outcome.problems = "invalid", problems
+            return
+        if self.admission.silenced(playbook, alert.labels, "alert", silences, components):
+            outcome.outcome = Admitted.SILENCED.value  # a maintenance window of a component
             return
         signal = Signal(
             playbook=playbook,

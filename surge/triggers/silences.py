@@ -7,6 +7,7 @@ hand). With ``windows`` it holds only inside them, by the wall clock of its ``ti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -19,7 +20,18 @@ from surge.triggers.matchers import Matcher, matches_all, parse_matcher, parse_m
 from surge.triggers.windows import parse_window, read_time, read_window, time_zone
 
 SilenceState = Literal["active", "scheduled", "expired"]
-FIELDS = ("matchers", "starts_at", "ends_at", "for", "windows", "window", "timezone", "comment")
+FIELDS = (
+    "matchers",
+    "components",
+    "starts_at",
+    "ends_at",
+    "for",
+    "windows",
+    "window",
+    "timezone",
+    "comment",
+)
+_COMPONENT = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 class SilenceError(ValueError):
@@ -33,11 +45,20 @@ class SilenceError(ValueError):
 # -- matching and time ----------------------------------------------------------------------
 
 
-def silence_matches(silence: Silence, labels: Mapping[str, str]) -> bool:
-    """Every matcher of the silence holds for ``labels`` (a missing label is "").
+def silence_matches(
+    silence: Silence, labels: Mapping[str, str], components: Sequence[str] | None = None
+) -> bool:
+    """Every matcher of the silence holds for ``labels`` (a missing label is ""), and, for
+    a maintenance window (a silence with components), the signal concerns one of them.
 
-    A silence without matchers, or with one that cannot be read, matches nothing.
+    ``components`` None means "not known yet": then a maintenance window does not match,
+    and is asked again once the playbook's components are rendered. A silence with
+    neither matchers nor components, or a matcher that cannot be read, matches nothing.
     """
+    if silence.components:
+        if components is None or not set(silence.components) & set(components):
+            return False
+        return not silence.matchers or matches_all(_matchers(tuple(silence.matchers)), labels)
     matchers = _matchers(tuple(silence.matchers))
     return bool(matchers) and matches_all(matchers, labels)
 
@@ -95,7 +116,15 @@ def silence_problems(silence: Silence) -> list[str]:
 
 def _problems(silence: Silence) -> list[tuple[str, str]]:
     """``(field, message)`` for each problem."""
-    problems = [("matchers", message) for message in _matcher_problems(silence.matchers)]
+    problems = [
+        ("matchers", message)
+        for message in _matcher_problems(silence.matchers, maintenance=bool(silence.components))
+    ]
+    problems += [
+        ("components", f"{name!r} is not a component id (lowercase, digits, - and _)")
+        for name in silence.components
+        if not _COMPONENT.fullmatch(name)
+    ]
     try:
         time_zone(silence.timezone)
     except ValueError as error:
@@ -112,9 +141,14 @@ def _problems(silence: Silence) -> list[tuple[str, str]]:
     return problems
 
 
-def _matcher_problems(texts: Sequence[str]) -> list[str]:
+def _matcher_problems(texts: Sequence[str], *, maintenance: bool = False) -> list[str]:
     if not texts:
-        return ["a silence needs at least one matcher: without one it would silence everything"]
+        if maintenance:
+            return []
+        return [
+            "a silence needs at least one matcher or component: without one it would silence "
+            "everything"
+        ]
     problems, matchers = [], []
     for text in texts:
         try:
@@ -123,7 +157,7 @@ def _matcher_problems(texts: Sequence[str]) -> list[str]:
             problems.append(str(error))
         except (RecursionError, OverflowError):
             problems.append(f"{text!r}: the regular expression is too large")
-    if not problems and matches_all(matchers, {}):
+    if not problems and not maintenance and matches_all(matchers, {}):
         problems.append(
             "every matcher also matches alerts without that label, so the silence would "
             'silence nearly everything: add one that needs a value, such as alertname="X"'
@@ -173,6 +207,7 @@ class _BodyReader:
         return Silence(
             id=0,
             matchers=self._matchers(),
+            components=self._components(),
             starts_at=starts_at,
             ends_at=self._end(starts_at, zone, now, recurs=bool(windows) or "windows" in self.bad),
             comment=self._text("comment", ""),
@@ -195,6 +230,13 @@ class _BodyReader:
             self._problem("matchers", 'matchers must be a list of texts such as ["alertname=X"]')
             return []
         return [_canonical(text) for text in texts]
+
+    def _components(self) -> list[str]:
+        names = self.body.get("components", [])
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            self._problem("components", 'components must be a list of ids such as ["web-chat"]')
+            return []
+        return list(dict.fromkeys(names))
 
     def _time(self, key: str, zone: tzinfo) -> datetime | None:
         value = self.body.get(key)

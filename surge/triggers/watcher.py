@@ -284,11 +284,16 @@ class MetricWatcher:
         if self.admission.silenced(step.playbook, labels, "metric", step.work.silences):
             self._held_back(step, state, Admitted.SILENCED.value, "")
             return
+        context = {"labels": step.labels, "annotations": {}, "value": step.value}
         try:
             params = coerce_params(step.playbook, self._params(step))
+            components = self.admission.components(step.playbook, params, context)
         except (ParamError, TemplateError) as error:
             problems = error.problems if isinstance(error, ParamError) else [str(error)]
             self._held_back(step, state, "invalid", "; ".join(problems))
+            return
+        if self.admission.silenced(step.playbook, labels, "metric", step.work.silences, components):
+            self._held_back(step, state, Admitted.SILENCED.value, "maintenance")
             return
         signal = Signal(
             playbook=step.playbook,

@@ -121,11 +121,8 @@ def test_the_default_zone_is_this_machines(cli: Cli, monkeypatch: pytest.MonkeyP
         ),
         (("--match", "a=b", "--for", "1h", "--until", "2099-01-01"), "not allowed with argument"),
         (
-            (
-                "--for",
-                "1h",
-            ),
-            "the following arguments are required: --match",
+            ("--for", "1h", "--comment", "c"),
+            "a silence needs at least one matcher or component",
         ),
     ],
 )

@@ -410,3 +410,19 @@ def test_max_open_one_is_allowed(load: Load) -> None:
     playbook, found = load("id: p\ntitle: P\nmax_open: 1\n" + STEPS)
     assert found == []
     assert playbook is not None and playbook.max_open == 1
+
+
+def test_components_are_templates_over_params_and_the_signal(load) -> None:
+    playbook, problems = load(
+        "id: pb\ntitle: T\nparams: {channel: string}\n"
+        'components: ["{{ params.channel }}", "{{ labels.site }}", "{{ steps.x }}"]\n'
+        "steps: [{action: log, with: {message: m}}]\n"
+    )
+    assert playbook is None
+    assert [(p.pos.line, p.message) for p in problems] == [
+        (
+            4,
+            "unknown name 'steps' in template; templates here can use params, labels, "
+            "annotations, value",
+        )
+    ]

@@ -309,8 +309,8 @@ def test_every_problem_at_once() -> None:
         colour="red",
     )
     assert problems == [
-        "unknown field 'colour'; the fields are matchers, starts_at, ends_at, for, windows, "
-        "window, timezone, comment",
+        "unknown field 'colour'; the fields are matchers, components, starts_at, ends_at, for, "
+        "windows, window, timezone, comment",
         "window 1: unknown day 'nightly': days are mon, tue, wed, thu, fri, sat, sun, "
         "ranges such as mon-fri, or daily, weekdays, weekends",
         "window 2: end of a window must be a time of day HH:MM, 00:00 to 24:00; got None",
@@ -329,7 +329,8 @@ DROP = "<leave this field out>"
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
-        ({"matchers": []}, "a silence needs at least one matcher: without one it would silence"),
+        ({"matchers": []}, "a silence needs at least one matcher or component: without one"),
+        ({"components": ["Web Chat"]}, "'Web Chat' is not a component id"),
         ({"matchers": ["env!=staging"]}, "every matcher also matches alerts without that label"),
         ({"matchers": ['a=~".*"', 'b=""']}, "every matcher also matches alerts without that label"),
         ({"matchers": "alertname=Down"}, "matchers must be a list of texts"),
@@ -366,3 +367,21 @@ def test_what_is_refused(body: dict[str, Any], problem: str) -> None:
     problems = refused(**{key: value for key, value in full.items() if value != DROP})
     assert len(problems) == 1, problems
     assert problems[0].startswith(problem)
+
+
+def test_a_maintenance_window_matches_by_component_once_components_are_known() -> None:
+    window = Silence(
+        id=1,
+        matchers=[],
+        components=["web-chat"],
+        starts_at=NOW,
+        ends_at=None,
+        comment="c",
+        created_by="t",
+        created_at=NOW,
+    )
+    assert not silence_matches(window, {"alertname": "X"})  # components not known yet
+    assert silence_matches(window, {"alertname": "X"}, ["web-chat", "app"])
+    assert not silence_matches(window, {"alertname": "X"}, ["app"])
+    narrowed = Silence(**{**window.__dict__, "matchers": ['alertname="Y"']})
+    assert not silence_matches(narrowed, {"alertname": "X"}, ["web-chat"])

@@ -309,3 +309,27 @@ async def test_a_held_back_series_is_counted_once_per_episode(watch, prometheus)
     registry = watch.runtime.engine.metrics.registry
     labels = {"playbook": "outage", "source": "metric", "outcome": "silenced"}
     assert registry.get_sample_value("surge_signals_total", labels) == 1
+
+
+async def test_a_maintenance_window_holds_back_its_component(
+    watch, prometheus, write_playbook, make_runtime, clock
+):
+    write_playbook("outage", PLAYBOOK + 'components: ["chat-{{ params.channel }}"]\n')
+    runtime = await make_runtime(start=False)
+    runtime.engine.clock = clock
+    watcher = MetricWatcher(runtime.engine, Admission(runtime.engine), prometheus)
+    window = Silence(
+        id=0,
+        matchers=[],
+        components=["chat-web"],
+        starts_at=watch.at(0),
+        ends_at=watch.at(600),
+        comment="upgrade",
+        created_by="t",
+        created_at=watch.at(0),
+    )
+    await runtime.store.add_silence(window)
+    prometheus.set(QUERY, (WEB, 9), (APP, 9))
+    await watcher.evaluate(watch.at(0))
+    events = sorted((t.series, t.event) for t in await watcher.evaluate(watch.at(30)))
+    assert events == [('{channel="app"}', "opened"), ('{channel="web"}', "silenced")]

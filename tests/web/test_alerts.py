@@ -250,3 +250,31 @@ async def test_a_label_name_with_a_line_break_is_a_400(alerts):
     body = payload({**alert(), "labels": {"alertname": "ChannelDown", "bad\nkey": 1}})
     answer = await alerts(body, status=400)
     assert "must be text" in answer["error"]
+
+
+async def test_a_maintenance_window_silences_the_component_s_alerts_only(
+    make_client, write_playbook, auth
+):
+    write_playbook("outage", OUTAGE + '    components: ["{{ params.channel }}"]\n')
+    client = await make_client(run_engine=False)
+    runtime: Runtime = client.app[RUNTIME]
+    now = runtime.engine.clock()
+    await runtime.store.add_silence(
+        Silence(
+            id=0,
+            matchers=[],
+            components=["web"],
+            starts_at=now,
+            ends_at=None,
+            comment="web chat maintenance",
+            created_by="test",
+            created_at=now,
+        )
+    )
+    response = await client.post(
+        ROUTE,
+        json=payload(alert(fingerprint="w"), alert(fingerprint="a", channel="app")),
+        headers=auth("alert-source"),
+    )
+    body = await response.json()
+    assert outcomes(body) == [("outage", "silenced", None), ("outage", "opened", 1)]

@@ -69,7 +69,7 @@ class SignalStore:
         def work(db: sqlite3.Connection) -> Silence:
             cursor = db.execute(
                 "INSERT INTO silences (matchers, starts_at, ends_at, windows, timezone, comment,"
-                " created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                " created_by, created_at, components) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     to_json(silence.matchers),
                     ts(silence.starts_at),
@@ -79,6 +79,7 @@ class SignalStore:
                     silence.comment,
                     silence.created_by,
                     ts(silence.created_at),
+                    to_json(silence.components),
                 ),
             )
             return replace(silence, id=int(cursor.lastrowid or 0))
@@ -246,6 +247,7 @@ def _silence(row: sqlite3.Row) -> Silence:
         windows=from_json(row["windows"]),
         timezone=row["timezone"],
         expired_at=opt_dt(row["expired_at"]),
+        components=from_json(row["components"]),
     )
 
 
