@@ -11,8 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from surge.store.records import (
+    ActiveScript,
     AdmitRequest,
     AdmitResult,
+    Approval,
     EngineRecord,
     Incident,
     IncidentStatus,
@@ -250,3 +252,20 @@ class Store(ABC):
     @abstractmethod
     async def acquire_lease(self, name: str, holder: str, at: datetime, until: datetime) -> bool:
         """Take or renew the named lease if it is free, expired, or already ours."""
+
+    # -- response scripts --
+
+    @abstractmethod
+    async def add_approval(self, approval: Approval) -> Approval:
+        """Keep an approval; the history is never rewritten."""
+
+    @abstractmethod
+    async def approvals(self, script_id: str | None = None) -> list[Approval]:
+        """Oldest first; of one script, or of all."""
+
+    @abstractmethod
+    async def set_active_script(self, active: ActiveScript) -> None:
+        """The incident's agents follow this script from now on (replaces an earlier one)."""
+
+    @abstractmethod
+    async def active_script(self, incident_id: int) -> ActiveScript | None: ...

@@ -234,3 +234,26 @@ class AdmitRequest:
 class AdmitResult:
     outcome: Admitted
     incident: Incident | None = None  # the opened or joined one, or the group's last one
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Someone approved a response script's content, pinned by its hash."""
+
+    script_id: str
+    sha256: str
+    approved_by: str
+    approved_at: datetime
+    note: str = ""
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class ActiveScript:
+    """The script (and its variables) an incident's agents must follow."""
+
+    incident_id: int
+    script_id: str
+    variables: dict[str, Any]
+    activated_by: str
+    activated_at: datetime

@@ -237,3 +237,31 @@ async def test_a_wait_that_parks_after_its_incident_closed_is_skipped(store):
     assert (await store.timeline(created.id))[
         -1
     ].message == "wait-ack: skipped, the incident was closed"
+
+
+async def test_approvals_are_kept_in_order_and_per_script(store):
+    from surge.store.records import Approval
+
+    first = await store.add_approval(Approval("outage-initial", "a" * 64, "lee", NOW))
+    await store.add_approval(Approval("other", "b" * 64, "kim", NOW))
+    later = NOW + timedelta(hours=1)
+    await store.add_approval(Approval("outage-initial", "c" * 64, "kim", later, "new ETA wording"))
+    history = await store.approvals("outage-initial")
+    assert [(a.sha256[0], a.approved_by, a.note) for a in history] == [
+        ("a", "lee", ""),
+        ("c", "kim", "new ETA wording"),
+    ]
+    assert first.id == history[0].id
+    assert len(await store.approvals()) == 3
+
+
+async def test_an_incident_has_one_active_script_at_a_time(store):
+    from surge.store.records import ActiveScript
+
+    created = await store.create_incident(incident(), [], [])
+    assert await store.active_script(created.id) is None
+    await store.set_active_script(ActiveScript(created.id, "a", {"eta": "1h"}, "lee", NOW))
+    await store.set_active_script(ActiveScript(created.id, "b", {"eta": "2h"}, "kim", NOW))
+    active = await store.active_script(created.id)
+    assert active is not None
+    assert (active.script_id, active.variables, active.activated_by) == ("b", {"eta": "2h"}, "kim")

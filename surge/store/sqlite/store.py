@@ -38,10 +38,11 @@ from surge.store.sqlite.rows import (
     token_from,
     ts,
 )
+from surge.store.sqlite.scripts import ScriptStore
 from surge.store.sqlite.signals import SignalStore
 
 
-class SqliteStore(SignalStore, Store):
+class SqliteStore(SignalStore, ScriptStore, Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.db = Database(url)
