@@ -19,7 +19,8 @@ from surge.yamlpos import YamlProblem, YNode, load
 ROLES = ("viewer", "responder", "comms", "admin", "alert-source")
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
-RESERVED_SECTIONS = ("components", "channels", "pagers", "scripts", "rota")
+RESERVED_SECTIONS = ("components", "channels", "pagers", "rota")
+DEFAULT_SCRIPTS = Path("config/scripts")
 
 
 class ConfigError(Exception):
@@ -84,6 +85,12 @@ class PrometheusSettings:
         return headers
 
 
+@dataclass(frozen=True)
+class ScriptSettings:
+    folder: Path = DEFAULT_SCRIPTS  # the response scripts, config/scripts/*.yaml
+    two_person_rule: bool = False  # an approver must not be the script's last author
+
+
 @dataclass
 class Config:
     store: str = "sqlite:///var/surge.db"
@@ -95,6 +102,7 @@ class Config:
     webhooks: dict[str, WebhookTarget] = field(default_factory=dict)
     commands: dict[str, CommandTarget] = field(default_factory=dict)
     prometheus: PrometheusSettings | None = None
+    scripts: ScriptSettings = field(default_factory=ScriptSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -151,6 +159,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "webhooks",
         "commands",
         "prometheus",
+        "scripts",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -179,6 +188,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.commands = _commands(fields["commands"], check)
     if "prometheus" in fields:
         config.prometheus = _prometheus(fields["prometheus"], check)
+    if "scripts" in fields:
+        config.scripts = _scripts(fields["scripts"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 
@@ -303,6 +314,16 @@ def _prometheus(node: YNode, check: Checker) -> PrometheusSettings | None:
             fields["bearer_token_env"], "prometheus.bearer_token_env"
         )
     return PrometheusSettings(url.rstrip("/"), **values) if url else None
+
+
+def _scripts(node: YNode, check: Checker) -> ScriptSettings:
+    fields = check.keys(node, "scripts", ("folder", "two_person_rule"))
+    if not fields:
+        return ScriptSettings()
+    folder = check.string(fields["folder"], "scripts.folder") if "folder" in fields else None
+    rule = fields.get("two_person_rule")
+    two_person = check.boolean(rule, "scripts.two_person_rule") if rule is not None else None
+    return ScriptSettings(Path(folder) if folder else DEFAULT_SCRIPTS, bool(two_person))
 
 
 def _is_hex(text: str) -> bool:

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from surge.actions import ActionRegistry
-from surge.config import Config
+from surge.config import DEFAULT_SCRIPTS, Config
 from surge.engine.engine import Engine
 from surge.metrics import Metrics
 from surge.playbook.library import PlaybookLibrary
 from surge.plugin.manager import PluginManager
+from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
 from surge.store.base import Store
 from surge.templating import Templates
@@ -31,6 +32,7 @@ class Runtime:
     engine: Engine
     triggers: Triggers
     problems: list[YamlProblem] = field(default_factory=list)
+    scripts: ScriptLibrary = field(default_factory=ScriptLibrary)
 
     async def open(self) -> None:
         await self.store.open()
@@ -52,9 +54,9 @@ class Runtime:
 def build_runtime(
     config: Config, *, extra_plugins: Iterable[object] = (), load_entry_points: bool = True
 ) -> Runtime:
-    """Load plugins and playbooks; nothing is opened yet.
+    """Load plugins, playbooks and response scripts; nothing is opened yet.
 
-    Playbooks that fail validation are left out and listed in ``problems``.
+    Playbooks and scripts that fail validation are left out and listed in ``problems``.
     """
     plugins = PluginManager(
         load_entry_points=load_entry_points,
@@ -65,9 +67,27 @@ def build_runtime(
     plugins.register_actions(actions)
     templates = Templates(plugins.template_filters())
     playbooks, problems = PlaybookLibrary.load(config.playbooks, actions, templates)
+    scripts, script_problems = load_scripts(config, templates)
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
     triggers = Triggers(engine, config)
     return Runtime(
-        config, plugins, actions, templates, playbooks, store, engine, triggers, list(problems)
+        config,
+        plugins,
+        actions,
+        templates,
+        playbooks,
+        store,
+        engine,
+        triggers,
+        [*problems, *script_problems],
+        scripts,
     )
+
+
+def load_scripts(config: Config, templates: Templates) -> tuple[ScriptLibrary, list[YamlProblem]]:
+    """The configured scripts folder; without one, a missing ``config/scripts`` is fine."""
+    folder = config.scripts.folder
+    if folder == DEFAULT_SCRIPTS and not folder.is_dir():
+        return ScriptLibrary(), []
+    return ScriptLibrary.load(folder, templates)

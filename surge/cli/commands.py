@@ -16,6 +16,7 @@ from surge.cli import render
 from surge.cli.backend import Backend, CliError, HttpBackend, LocalBackend
 from surge.cli.render import err, out
 from surge.config import (
+    DEFAULT_SCRIPTS,
     Config,
     ConfigError,
     find_config_path,
@@ -23,8 +24,9 @@ from surge.config import (
     parse_config,
 )
 from surge.playbook.model import MetricTrigger, Playbook
-from surge.runtime import build_runtime
+from surge.runtime import Runtime, build_runtime
 from surge.store.records import OPEN_STATUSES
+from surge.yamlpos import YamlProblem
 
 OPEN = tuple(status.value for status in OPEN_STATUSES)
 _OPEN_RUN = ("pending", "running", "waiting")
@@ -45,6 +47,7 @@ async def dispatch(args: argparse.Namespace) -> int:
         "token": token,
         "silence": silence,
         "simulate": simulate_command,
+        "scripts": scripts_command,
     }
     return await handlers[args.command](args)
 
@@ -77,23 +80,20 @@ async def _with_backend(args: argparse.Namespace, work: Callable[[Backend], Awai
 
 
 async def validate(args: argparse.Namespace) -> int:
-    from surge.playbook.library import validate_path
-
     config_path = find_config_path(args.config)
     paths = [Path(path) for path in args.paths]
     problems: list[str] = []
     checked: list[str] = []
     config = Config()
-    if config_path is not None and (not paths or config_path in paths):
+    if config_path is not None:
         config, found = _check_config(config_path)
-        problems.extend(found)
-        checked.append(str(config_path))
-    targets = [path for path in paths if path != config_path] if paths else [config.playbooks]
+        if not paths or config_path in paths:
+            problems.extend(found)
+            checked.append(str(config_path))
+    targets = [path for path in paths if path != config_path] if paths else _folders(config)
     runtime = build_runtime(config)
     for target in targets:
-        problems.extend(
-            str(problem) for problem in validate_path(target, runtime.actions, runtime.templates)
-        )
+        problems.extend(str(problem) for problem in _validate_path(target, runtime, config))
         checked.append(str(target))
     if config_path is not None and not paths:
         problems.extend(_references(runtime.playbooks.all(), config, config_path))
@@ -105,6 +105,27 @@ async def validate(args: argparse.Namespace) -> int:
         verdict = f"{len(problems)} problem(s)" if problems else "no problems"
         (err if problems else out).print(f"checked {', '.join(checked)}: {verdict}", markup=False)
     return 1 if problems else 0
+
+
+def _folders(config: Config) -> list[Path]:
+    """What ``surge validate`` checks by default: the playbooks, and the scripts folder
+    when it exists or is configured."""
+    scripts = config.scripts.folder
+    return [
+        config.playbooks,
+        *([scripts] if scripts.is_dir() or scripts != DEFAULT_SCRIPTS else []),
+    ]
+
+
+def _validate_path(path: Path, runtime: Runtime, config: Config) -> list[YamlProblem]:
+    """A path in (or of) the scripts folder holds scripts; any other, playbooks."""
+    from surge.playbook.library import validate_path
+    from surge.scripts.library import validate_path as validate_scripts
+
+    folder = config.scripts.folder.resolve()
+    if folder in (path.resolve(), path.resolve().parent):
+        return validate_scripts(path, runtime.templates)
+    return validate_path(path, runtime.actions, runtime.templates)
 
 
 def _references(playbooks: list[Playbook], config: Config, path: Path) -> list[str]:
@@ -354,5 +375,11 @@ async def token(args: argparse.Namespace) -> int:
 
 async def simulate_command(args: argparse.Namespace) -> int:
     from surge.cli.simulate import command
+
+    return await command(args)
+
+
+async def scripts_command(args: argparse.Namespace) -> int:
+    from surge.cli.scripts import command
 
     return await command(args)

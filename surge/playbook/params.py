@@ -35,23 +35,31 @@ def coerce_params(playbook: Playbook, raw: Mapping[str, Any]) -> dict[str, Any]:
 
     A value of None counts as not given. Optional params without a default are None.
     """
+    return coerce_values(playbook.params, raw)
+
+
+def coerce_values(
+    params: Mapping[str, Param], raw: Mapping[str, Any], *, noun: str = "param"
+) -> dict[str, Any]:
+    """``coerce_params`` for any set of declarations (a script's vars too); ``noun``
+    names them in the problems."""
     problems: list[str] = []
     for name in raw:
-        if name not in playbook.params:
-            known = list(playbook.params)
-            problems.append(f"unknown param {name!r}{suggestion(str(name), known, 'params')}")
+        if name not in params:
+            known = list(params)
+            problems.append(f"unknown {noun} {name!r}{suggestion(str(name), known, f'{noun}s')}")
     result: dict[str, Any] = {}
-    for name, param in playbook.params.items():
+    for name, param in params.items():
         value = raw.get(name)
         if value is None:
             if param.required:
-                problems.append(f"param {name!r} is required")
+                problems.append(f"{noun} {name!r} is required")
             result[name] = _copy(param.default)
             continue
         try:
             result[name] = coerce_value(param, value)
         except ValueError as error:
-            problems.append(f"param {name!r}: {error}")
+            problems.append(f"{noun} {name!r}: {error}")
     if problems:
         raise ParamError(problems)
     return result

@@ -19,27 +19,30 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BOUNDED = ("int", "float", "string", "list")
 
 
-def read_params(check: Checker, node: YNode) -> dict[str, Param]:
+def read_params(
+    check: Checker, node: YNode, *, noun: str = "param", usage: str = "params.{name}"
+) -> dict[str, Param]:
     """The ``params`` section: ``name: {type: …, …}`` or the shorthand ``name: type``.
 
     A param whose declaration has problems is still returned (as far as it could be
-    read), so templates that use it are not reported a second time as unknown.
+    read), so templates that use it are not reported a second time as unknown. ``noun``
+    and ``usage`` let the same declarations serve as a script's ``vars``.
     """
-    fields = check.mapping(node, "params")
+    fields = check.mapping(node, f"{noun}s")
     if fields is None:
         return {}
     params: dict[str, Param] = {}
     for name, spec in fields.items():
         if not _NAME.fullmatch(name):
-            rule = f"letters, digits and _ (it is used as params.{name})"
-            check.error(node.key_pos[name], f"param name {name!r} must be {rule}")
+            rule = f"letters, digits and _ (it is used as {usage.format(name=name)})"
+            check.error(node.key_pos[name], f"{noun} name {name!r} must be {rule}")
             continue
-        params[name] = _read_param(check, name, spec)
+        params[name] = _read_param(check, name, spec, noun)
     return params
 
 
-def _read_param(check: Checker, name: str, node: YNode) -> Param:
-    what = f"param {name!r}"
+def _read_param(check: Checker, name: str, node: YNode, noun: str) -> Param:
+    what = f"{noun} {name!r}"
     if isinstance(node.value, str):
         return _shorthand(check, name, node, what)
     fields = check.keys(node, what, PARAM_KEYS)
@@ -64,7 +67,7 @@ def _read_param(check: Checker, name: str, node: YNode) -> Param:
         check.error(fields["max"].pos, f"{what}: max is below min")
     if len(check.problems) > before:
         return param  # a default cannot be judged against a broken declaration
-    return _with_default(check, param, fields.get("default"))
+    return _with_default(check, param, fields.get("default"), what)
 
 
 def _shorthand(check: Checker, name: str, node: YNode, what: str) -> Param:
@@ -132,13 +135,14 @@ def _read_description(check: Checker, fields: dict[str, YNode], what: str) -> st
     return check.string(fields["description"], f"description of {what}", empty=True) or ""
 
 
-def _with_default(check: Checker, param: Param, node: YNode | None) -> Param:
+def _with_default(check: Checker, param: Param, node: YNode | None, owner: str) -> Param:
     if node is None:
         return param
-    what = f"default of param {param.name!r}"
+    what = f"default of {owner}"
     if param.required:
+        noun = owner.split()[0]
         check.error(
-            node.pos, f"{what}: a required param is always given, so it cannot have a default"
+            node.pos, f"{what}: a required {noun} is always given, so it cannot have a default"
         )
         return param
     try:
