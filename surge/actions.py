@@ -125,6 +125,10 @@ class ActionContext:
     set_status: Callable[[str, str], Awaitable[None]] = field(
         default=lambda status, reason: _no_note()
     )
+    # make an approved response script the incident's (raises ValueError when it may not)
+    activate_script: Callable[[str, Mapping[str, Any]], Awaitable[Any]] = field(
+        default=lambda script, variables: _no_note()
+    )
 
 
 async def _no_note() -> None:

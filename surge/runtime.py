@@ -11,6 +11,7 @@ from surge.engine.engine import Engine
 from surge.metrics import Metrics
 from surge.playbook.library import PlaybookLibrary
 from surge.plugin.manager import PluginManager
+from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
 from surge.store.base import Store
@@ -70,6 +71,7 @@ def build_runtime(
     scripts, script_problems = load_scripts(config, templates)
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
+    engine.scripts = Scripts(scripts, store, templates)
     triggers = Triggers(engine, config)
     return Runtime(
         config,

@@ -13,7 +13,9 @@ from surge.cli import render
 from surge.cli.backend import CliError
 from surge.cli.render import err, out
 from surge.config import load_config
+from surge.engine.engine import utcnow
 from surge.runtime import Runtime, build_runtime
+from surge.scripts.approval import ApprovalState, Standing, approve, standing
 from surge.scripts.model import LOCALES, Script
 from surge.scripts.rules import Violation, approved_wording, check, report
 
@@ -22,9 +24,15 @@ MAX_TEXT = 10_000  # characters, as the HTTP API allows
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """``surge scripts …``; ``common`` carries --config and --json."""
-    scripts = sub.add_parser("scripts", help="response scripts: list them, check a reply")
+    scripts = sub.add_parser("scripts", help="response scripts: list, approve, check a reply")
     actions = scripts.add_subparsers(dest="scripts_command", required=True, metavar="ACTION")
-    actions.add_parser("list", parents=[common], help="list the loaded scripts")
+    actions.add_parser("list", parents=[common], help="list the scripts and their approval")
+    approving = actions.add_parser(
+        "approve", parents=[common], help="approve a script's current content"
+    )
+    approving.add_argument("script", metavar="ID")
+    approving.add_argument("--by", required=True, metavar="NAME", help="who approves")
+    approving.add_argument("--note", default="", help="kept with the approval")
     checking = actions.add_parser(
         "check", parents=[common], help="check a reply against a script (exit 1 on violations)"
     )
@@ -38,25 +46,79 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 async def command(args: argparse.Namespace) -> int:
     runtime = build_runtime(load_config(args.config))
-    if args.scripts_command == "list":
-        return _list(runtime, args.json)
-    return _check(runtime, args)
+    if args.scripts_command == "check":
+        return _check(runtime, args)
+    await runtime.open()  # approvals are kept in the store
+    try:
+        if args.scripts_command == "list":
+            return await _list(runtime, args.json)
+        return await _approve(runtime, args)
+    finally:
+        await runtime.close()
 
 
-def _list(runtime: Runtime, as_json: bool) -> int:
+async def _approve(runtime: Runtime, args: argparse.Namespace) -> int:
+    script = runtime.scripts.get(args.script)
+    if script is None:
+        known = ", ".join(item.id for item in runtime.scripts.all()) or "none loaded"
+        raise CliError(f"no script {args.script!r} (known: {known})", 2)
+    try:
+        approval = await approve(runtime.store, script, args.by, utcnow(), args.note)
+    except ValueError as error:
+        raise CliError(str(error), 2) from None
+    if args.json:
+        render.print_json(
+            {
+                "script": script.id,
+                "sha256": approval.sha256,
+                "approved_by": approval.approved_by,
+                "approved_at": approval.approved_at.isoformat(),
+            }
+        )
+    else:
+        out.print(
+            f"script {script.id} approved by {approval.approved_by} "
+            f"(content {approval.sha256[:12]})",
+            markup=False,
+        )
+    return 0
+
+
+def _approver(found: Standing) -> str | None:
+    return found.latest.approved_by if found.latest else None
+
+
+async def _list(runtime: Runtime, as_json: bool) -> int:
     scripts = runtime.scripts.all()
     problems = [str(problem) for problem in runtime.problems]
+    history = await runtime.store.approvals()
+    states = {script.id: standing(script, history) for script in scripts}
     if as_json:
-        render.print_json({"scripts": [item.summary() for item in scripts], "problems": problems})
+        listed = [
+            {
+                **item.summary(),
+                "approval": states[item.id].state.value,
+                "approved_by": _approver(states[item.id]),
+            }
+            for item in scripts
+        ]
+        render.print_json({"scripts": listed, "problems": problems})
         return 0
-    table = render.table("ID", "TITLE", "LOCALES", "VARS", "RULES", "HASH")
+    table = render.table("ID", "TITLE", "APPROVAL", "LOCALES", "VARS", "RULES", "HASH")
     for script in scripts:
         variables = ", ".join(
             f"{name}{'*' if var.required else ''}" for name, var in script.vars.items()
         )
+        found = states[script.id]
+        approval = found.state.value + (
+            f" ({found.latest.approved_by})"
+            if found.state is ApprovalState.APPROVED and found.latest
+            else ""
+        )
         table.add_row(
             script.id,
             script.title,
+            approval,
             ", ".join(script.locales),
             variables,
             str(script.rules.count()),

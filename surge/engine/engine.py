@@ -30,6 +30,7 @@ from surge.playbook.model import Playbook
 from surge.playbook.params import coerce_params
 from surge.plugin.manager import PluginManager
 from surge.redact import Redactor
+from surge.scripts.active import Scripts
 from surge.store.base import Store
 from surge.store.records import (
     Incident,
@@ -109,6 +110,7 @@ class Engine:
         self.started_at = clock()
         self.stragglers: set[asyncio.Task[Any]] = set()  # calls cut off, not yet ended
         self.events = Events()
+        self.scripts: Scripts | None = None  # set by the runtime once scripts are loaded
         self.worker = Worker(self)
         self._http: aiohttp.ClientSession | None = None
         plugins.on_error = self._plugin_failed

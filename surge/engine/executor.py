@@ -201,6 +201,13 @@ class StepExecutor:
         async def set_status(status: str, reason: str) -> None:
             await engine.change_status(incident.id, IncidentStatus(status), "playbook", reason)
 
+        async def activate_script(script_id: str, variables: Mapping[str, Any]) -> Any:
+            if engine.scripts is None:
+                raise ValueError("no response scripts are loaded")
+            return await engine.scripts.activate(
+                incident.id, script_id, variables, f"step:{run.step_id}", engine.clock()
+            )
+
         return ActionContext(
             incident=incident,
             step_id=run.step_id,
@@ -213,6 +220,7 @@ class StepExecutor:
             resume=run.resume,
             note=note,
             set_status=set_status,
+            activate_script=activate_script,
         )
 
     async def _template_context(self, incident: Incident) -> dict[str, Any]:

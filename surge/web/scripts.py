@@ -32,9 +32,15 @@ async def check_reply(request: web.Request) -> web.Response:
     problems = _problems(body)
     if problems:
         return error_response(400, "invalid check", problems=problems)
-    script = runtime(request).scripts.get(body["script"])
+    script_id = body.get("script")
+    if script_id is None:  # the incident's active script
+        active = await runtime(request).store.active_script(body["incident"])
+        if active is None:
+            return error_response(404, f"incident {body['incident']} has no active script")
+        script_id = active.script_id
+    script = runtime(request).scripts.get(script_id)
     if script is None:
-        return error_response(404, f"no script {body['script']!r}")
+        return error_response(404, f"no script {script_id!r}")
     locale = body.get("locale") or next(iter(script.locales))
     violations = check(script, body["text"], locale, channel=body.get("channel"))
     return web.json_response(report(violations, approved_wording(script, locale)))
@@ -42,12 +48,16 @@ async def check_reply(request: web.Request) -> web.Response:
 
 def _problems(body: dict[str, Any]) -> list[str]:
     """Every reason the body is not a check, at once."""
-    known = ("script", "text", "locale", "channel")
+    known = ("script", "incident", "text", "locale", "channel")
     problems = [
         f"unknown field {show(key)}; known: {', '.join(known)}" for key in body if key not in known
     ]
-    if not isinstance(body.get("script"), str) or not body["script"]:
-        problems.append("script must be the id of a script")
+    incident = body.get("incident")
+    if "script" in body or incident is None:
+        if not isinstance(body.get("script"), str) or not body["script"]:
+            problems.append("script must be the id of a script (or give incident: ID)")
+    elif not isinstance(incident, int) or isinstance(incident, bool) or incident < 1:
+        problems.append("incident must be an incident id (a number)")
     text = body.get("text")
     if not isinstance(text, str):
         problems.append("text must be the reply to check, as a string")
@@ -60,3 +70,38 @@ def _problems(body: dict[str, Any]) -> list[str]:
     if channel is not None and (not isinstance(channel, str) or not channel):
         problems.append("channel must be a channel name such as sms")
     return problems
+
+
+@routes.get("/api/v1/incidents/{id}/script")
+@requires(*READERS)
+async def incident_script(request: web.Request) -> web.Response:
+    """The script the incident's agents follow, rendered in ``?locale=`` (or its first)."""
+    state = runtime(request)
+    raw = request.match_info["id"]
+    if not raw.isdecimal() or len(raw) > 18:
+        return error_response(404, f"no incident {raw!r}")
+    locale = request.query.get("locale", "")
+    if locale and locale not in LOCALES:
+        return error_response(400, f"locale must be one of {', '.join(LOCALES)}")
+    scripts = state.engine.scripts
+    active = await state.store.active_script(int(raw))
+    if scripts is None or active is None:
+        return error_response(404, f"incident {raw} has no active script")
+    try:
+        found = await scripts.rendered(int(raw), locale)
+    except ValueError as error:  # changed since approval, removed, or no longer renders
+        return error_response(409, str(error))
+    assert found is not None
+    script, rendered = found
+    return web.json_response(
+        {
+            "incident": active.incident_id,
+            "script": script.id,
+            "locale": rendered.locale,
+            "text": rendered.text,
+            "vars": active.variables,
+            "activated_by": active.activated_by,
+            "activated_at": active.activated_at.isoformat(),
+            "locales": list(script.locales),
+        }
+    )

@@ -131,6 +131,7 @@ def test_load_order_is_entry_points_then_builtins_then_passed_in_then_check_pend
         "register builtin.set_status",
         "register builtin.webhook",
         "register builtin.command",
+        "register builtin.script",
         "register extra",
         "check_pending",
     ]
@@ -303,6 +304,7 @@ def test_plugins_lists_name_version_hooks_and_builtin():
         "builtin.set_status",
         "builtin.webhook",
         "builtin.command",
+        "builtin.script",
     }
     assert all(info.builtin and info.version == surge.__version__ for info in builtins.values())
     assert builtins["builtin.webhook"].hooks == ("surge_register_actions",)

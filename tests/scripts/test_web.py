@@ -92,8 +92,8 @@ async def test_a_clean_reply_passes(client: Client) -> None:
         (
             {"text": "x", "channel": 3, "colour": "red"},
             [
-                "unknown field 'colour'; known: script, text, locale, channel",
-                "script must be the id of a script",
+                "unknown field 'colour'; known: script, incident, text, locale, channel",
+                "script must be the id of a script (or give incident: ID)",
                 "channel must be a channel name such as sms",
             ],
         ),
