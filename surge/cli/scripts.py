@@ -63,7 +63,14 @@ async def _approve(runtime: Runtime, args: argparse.Namespace) -> int:
         known = ", ".join(item.id for item in runtime.scripts.all()) or "none loaded"
         raise CliError(f"no script {args.script!r} (known: {known})", 2)
     try:
-        approval = await approve(runtime.store, script, args.by, utcnow(), args.note)
+        approval = await approve(
+            runtime.store,
+            script,
+            args.by,
+            utcnow(),
+            args.note,
+            two_person_rule=runtime.config.scripts.two_person_rule,
+        )
     except ValueError as error:
         raise CliError(str(error), 2) from None
     if args.json:

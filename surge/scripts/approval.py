@@ -41,10 +41,31 @@ def standing(script: Script, history: list[Approval]) -> Standing:
     return Standing(ApprovalState.APPROVED, latest)
 
 
-async def approve(store: Store, script: Script, by: str, at: datetime, note: str = "") -> Approval:
-    """Approve the script's current content; the history keeps every earlier approval."""
+async def approve(
+    store: Store,
+    script: Script,
+    by: str,
+    at: datetime,
+    note: str = "",
+    *,
+    two_person_rule: bool = False,
+) -> Approval:
+    """Approve the script's current content; the history keeps every earlier approval.
+
+    With the two-person rule, the script must name its ``author`` (who last changed it)
+    and the approver must be someone else."""
     if not by.strip():
         raise ValueError("say who approves: --by NAME")
+    if two_person_rule and not script.author.strip():
+        raise ValueError(
+            f"the two-person rule is on: {script.source or script.id} must say "
+            "who last changed it (author: NAME)"
+        )
+    if two_person_rule and by.strip().casefold() == script.author.strip().casefold():
+        raise ValueError(
+            f"the two-person rule is on: {by} wrote this version of "
+            f"{script.id}, so someone else must approve it"
+        )
     return await store.add_approval(Approval(script.id, script.content_hash, by, at, note))
 
 

@@ -38,6 +38,7 @@ class Script:
     id: str
     title: str
     purpose: str = ""
+    author: str = ""  # who last changed it: with the two-person rule, not its approver
     vars: dict[str, Param] = field(default_factory=dict)
     locales: dict[str, str] = field(default_factory=dict)  # locale -> Jinja2 template
     rules: Rules = field(default_factory=Rules)

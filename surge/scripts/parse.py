@@ -17,7 +17,7 @@ from surge.templating import Templates
 from surge.yamlcheck import Checker
 from surge.yamlpos import Pos, YamlProblem, YNode, load
 
-TOP_KEYS = ("id", "title", "purpose", "vars", "locales", "rules")
+TOP_KEYS = ("id", "title", "purpose", "author", "vars", "locales", "rules")
 RULE_KEYS = ("required", "forbidden", "promises", "max_length")
 
 
@@ -71,12 +71,14 @@ class _Reader:
         identity = read_slug(check, fields.get("id"), "id")
         title = check.string(fields["title"], "title") if "title" in fields else None
         purpose = check.string(fields["purpose"], "purpose") if "purpose" in fields else ""
-        if identity is None or title is None or purpose is None:
+        author = check.string(fields["author"], "author") if "author" in fields else ""
+        if identity is None or title is None or purpose is None or author is None:
             return None
         return Script(
             id=identity,
             title=title,
             purpose=purpose,
+            author=author,
             vars=variables,
             locales={locale: template for locale, (template, _) in locales.items()},
             rules=rules,

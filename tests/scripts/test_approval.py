@@ -43,3 +43,15 @@ async def test_an_approval_names_who_gave_it(make_runtime):
     runtime = await make_runtime(start=False)
     with pytest.raises(ValueError, match="say who approves"):
         await approve(runtime.store, SCRIPT, " ", NOW)
+
+
+async def test_the_two_person_rule_needs_an_author_and_another_approver(make_runtime):
+    runtime = await make_runtime(start=False)
+    store = runtime.store
+    with pytest.raises(ValueError, match=r"must say who last changed it \(author: NAME\)"):
+        await approve(store, SCRIPT, "lee", NOW, two_person_rule=True)
+    written = replace(SCRIPT, author="Lee")
+    with pytest.raises(ValueError, match="lee wrote this version"):
+        await approve(store, written, "lee", NOW, two_person_rule=True)
+    assert (await approve(store, written, "kim", NOW, two_person_rule=True)).approved_by == "kim"
+    assert (await approve(store, SCRIPT, "lee", NOW)).approved_by == "lee"  # rule off
