@@ -28,6 +28,9 @@ def incident(record: Incident) -> dict[str, Any]:
         "trigger": record.trigger,
         "triggered_by": record.triggered_by,
         "params": _PARAMS.value(record.params),
+        # what started it: the alert's or series' labels and annotations (empty by hand)
+        "labels": _PARAMS.value(record.context.get("labels", {})),
+        "annotations": _PARAMS.value(record.context.get("annotations", {})),
         "group_key": record.group_key,
         "created_at": _time(record.created_at),
         "updated_at": _time(record.updated_at),

@@ -301,6 +301,8 @@ async def show(args: argparse.Namespace) -> int:
         )
         if data["params"]:
             out.print("params: " + json.dumps(data["params"], ensure_ascii=False), markup=False)
+        if data.get("labels"):
+            out.print("labels: " + json.dumps(data["labels"], ensure_ascii=False), markup=False)
         out.print(render.steps_table(data["steps"]))
         out.print("\n[bold]Timeline[/bold]")
         if args.follow:

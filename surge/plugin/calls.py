@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 ErrorSink = Callable[[str, str, BaseException, "Incident | None"], Awaitable[None] | None]
 
 
+CANCEL_GRACE = 1.0  # seconds a cut-off call may take to clean up before it is abandoned
+
+
 class HookTimeout(TimeoutError):
     """A plugin's hook did not finish within the manager's ``hook_timeout``."""
 
@@ -93,8 +96,14 @@ async def call_with_deadline(
     if task in done:
         return task.result()
     task.cancel()
-    stragglers.add(task)
-    task.add_done_callback(lambda finished: _forget(finished, stragglers))
+    # a well-behaved call cleans up when cancelled (kills its child process, closes its
+    # connection): give it a moment, so what it started is gone when the step is recorded
+    finished, _ = await asyncio.wait({task}, timeout=CANCEL_GRACE)
+    if task in finished:
+        _forget(task, stragglers)
+    else:
+        stragglers.add(task)
+        task.add_done_callback(lambda ended: _forget(ended, stragglers))
     raise HookTimeout(f"did not finish within {deadline:g}s")
 
 

@@ -278,3 +278,11 @@ async def test_a_maintenance_window_silences_the_component_s_alerts_only(
     )
     body = await response.json()
     assert outcomes(body) == [("outage", "silenced", None), ("outage", "opened", 1)]
+
+
+async def test_the_incident_shows_the_labels_and_annotations_that_started_it(alerts, auth):
+    await alerts(payload(alert()))
+    response = await alerts.client.get("/api/v1/incidents/1", headers=auth("viewer"))
+    body = await response.json()
+    assert body["labels"] == {"alertname": "ChannelDown", "severity": "critical", "channel": "web"}
+    assert body["annotations"] == {"summary": "web chat is down {{ 7*7 }}"}
