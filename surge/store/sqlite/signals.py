@@ -224,11 +224,6 @@ def _remember(
     )
 
 
-def _incident(db: sqlite3.Connection, incident_id: int) -> Incident | None:
-    row = db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
-    return incident_from(row) if row else None
-
-
 def _expired(silence: Silence, at: datetime) -> bool:
     if silence.expired_at is not None and silence.expired_at <= at:
         return True
