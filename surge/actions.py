@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from surge.config import Config
+    from surge.services import Services
     from surge.store.records import Incident
 
 ArgType = Literal["string", "int", "float", "bool", "duration", "mapping", "list", "any"]
@@ -129,10 +130,18 @@ class ActionContext:
     activate_script: Callable[[str, Mapping[str, Any]], Awaitable[Any]] = field(
         default=lambda script, variables: _no_note()
     )
+    # the runtime's services (notices, rota, channels, …); see surge/services.py
+    services: Services = field(default_factory=lambda: _services())
 
 
 async def _no_note() -> None:
     return None
+
+
+def _services() -> Services:
+    from surge.services import Services
+
+    return Services()
 
 
 ActionCallable = Callable[[ActionContext], Awaitable[ActionResult]]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from surge.mail import SmtpSettings, parse_smtp
 from surge.redact import sensitive_values
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
@@ -103,6 +104,7 @@ class Config:
     commands: dict[str, CommandTarget] = field(default_factory=dict)
     prometheus: PrometheusSettings | None = None
     scripts: ScriptSettings = field(default_factory=ScriptSettings)
+    smtp: SmtpSettings | None = None  # the mail server pages, subscriptions and lists use
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -114,6 +116,8 @@ class Config:
             found.extend(sensitive_values(target.headers))
         if self.prometheus is not None:
             found.extend(sensitive_values(self.prometheus.request_headers()))
+        if self.smtp is not None:
+            found.append(self.smtp.password())
         return [secret for secret in found if secret]
 
 
@@ -160,6 +164,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "commands",
         "prometheus",
         "scripts",
+        "smtp",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -190,6 +195,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.prometheus = _prometheus(fields["prometheus"], check)
     if "scripts" in fields:
         config.scripts = _scripts(fields["scripts"], check)
+    if "smtp" in fields:
+        config.smtp = parse_smtp(fields["smtp"], check, "smtp")
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 

@@ -71,7 +71,7 @@ def build_runtime(
     scripts, script_problems = load_scripts(config, templates)
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
-    engine.scripts = Scripts(scripts, store, templates)
+    engine.services.scripts = Scripts(scripts, store, templates)
     triggers = Triggers(engine, config)
     return Runtime(
         config,

@@ -90,3 +90,24 @@ async def settle(runtime: Runtime, incident_id: int, timeout: float = 10.0) -> l
 @pytest.fixture
 def wait_settled() -> Callable[..., Awaitable[list[Any]]]:
     return settle
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path):
+    """A real SMTP server (aiosmtpd) on loopback, plain; see ``support.smtp``."""
+    from support.smtp import SmtpServer
+
+    server = SmtpServer.start(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A real SMTP server that requires STARTTLS and a login; its password is exported."""
+    from support.smtp import PASSWORD, PASSWORD_ENV, SmtpServer
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    server = SmtpServer.start(tmp_path, tls=True)
+    yield server
+    server.stop()

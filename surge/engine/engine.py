@@ -31,6 +31,7 @@ from surge.playbook.params import coerce_params
 from surge.plugin.manager import PluginManager
 from surge.redact import Redactor
 from surge.scripts.active import Scripts
+from surge.services import Services
 from surge.store.base import Store
 from surge.store.records import (
     Incident,
@@ -110,7 +111,7 @@ class Engine:
         self.started_at = clock()
         self.stragglers: set[asyncio.Task[Any]] = set()  # calls cut off, not yet ended
         self.events = Events()
-        self.scripts: Scripts | None = None  # set by the runtime once scripts are loaded
+        self.services = Services()  # filled by the runtime once its parts are loaded
         self.worker = Worker(self)
         self._http: aiohttp.ClientSession | None = None
         plugins.on_error = self._plugin_failed
@@ -127,6 +128,10 @@ class Engine:
         await self.events.drain()
         if self._http is not None:
             await self._http.close()
+
+    @property
+    def scripts(self) -> Scripts | None:
+        return self.services.scripts
 
     @property
     def running(self) -> bool:

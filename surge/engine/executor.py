@@ -221,6 +221,7 @@ class StepExecutor:
             note=note,
             set_status=set_status,
             activate_script=activate_script,
+            services=engine.services,
         )
 
     async def _template_context(self, incident: Incident) -> dict[str, Any]:

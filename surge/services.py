@@ -1,0 +1,21 @@
+"""The runtime's services that actions and plugins reach through ``ActionContext.services``.
+
+Each concept that outlives one step (response scripts, notices, the rota and its pagers,
+chat channels) is built once by the runtime and put here, so an action gets at it with
+``ctx.services.notices`` and type checks see what it is. A slot is None where the part is
+not configured (no scripts folder, say): the action then fails with a message naming
+what to configure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from surge.scripts.active import Scripts
+
+
+@dataclass
+class Services:
+    scripts: Scripts | None = None
