@@ -24,6 +24,7 @@ class Result:
     goal: str = ""
     met: bool | None = None
     note: str = ""
+    baseline_unit: str = ""  # when it differs from ``unit``
 
     @property
     def ratio(self) -> float:
@@ -68,7 +69,7 @@ def table(results: Sequence[Result], markdown: bool = False) -> str:
             r.benchmark,
             r.figure,
             f"{number(r.value)} {r.unit}",
-            f"{r.baseline}: {number(r.baseline_value)} {r.unit}",
+            f"{r.baseline}: {number(r.baseline_value)} {r.baseline_unit or r.unit}",
             number(r.ratio),
             r.goal,
             verdict(r),
