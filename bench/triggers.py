@@ -23,6 +23,7 @@ import aiohttp
 from bench.procs import BenchError, Service, free_port, start, wait_ready
 from bench.report import Result
 from surge.config import Config, PrometheusSettings
+from surge.playbook.model import MetricTrigger
 from surge.runtime import build_runtime
 from surge.triggers.admission import Admission
 from surge.triggers.prometheus import PrometheusClient
@@ -177,8 +178,13 @@ async def _rounds(folder: Path, url: str, rounds: int) -> tuple[list[float], lis
             watcher = MetricWatcher(
                 runtime.engine, Admission(runtime.engine), PrometheusClient(settings, session)
             )
-            triggers = [t for p in runtime.playbooks.all() for t in p.triggers]
-            queries = [q for t in triggers for q in (t.query, t.clear)]  # type: ignore[union-attr]
+            triggers = [
+                t
+                for p in runtime.playbooks.all()
+                for t in p.triggers
+                if isinstance(t, MetricTrigger)
+            ]
+            queries = [q for t in triggers for q in (t.query, t.clear) if q]
             for number in range(rounds + 1):  # the first warms up
                 started = time.perf_counter()
                 await watcher.evaluate(runtime.engine.clock())
