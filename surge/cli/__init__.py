@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -148,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except StoreError as error:
         err.print(f"surge: the store cannot be used: {error}", style="red", markup=False)
+        return 1
+    except sqlite3.OperationalError as error:  # disk full, read-only file system, locked
+        err.print(f"surge: the store cannot be written: {error}", style="red", markup=False)
+        err.print("nothing was changed; free space or fix the store's disk, then try again")
         return 1
     except PluginError as error:
         err.print(f"surge: a plugin is broken: {error}", style="red", markup=False)

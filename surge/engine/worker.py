@@ -27,6 +27,8 @@ class Worker:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
+        # why the store last refused a write (disk full, read-only), until one succeeds
+        self.store_problem: str | None = None
 
     async def start(self) -> None:
         await self._heartbeat()
@@ -75,8 +77,8 @@ class Worker:
                 lease = now + timedelta(seconds=settings.lease)
                 try:
                     runs = await engine.store.claim_due_runs(engine.id, now, lease, free)
-                except Exception:
-                    log.exception("could not claim step runs; trying again")
+                except Exception as error:
+                    self._store_failed("could not claim step runs", error)
             for run in runs:
                 task = asyncio.create_task(executor.execute(run), name=f"surge-run-{run.id}")
                 self._tasks.add(task)
@@ -101,8 +103,30 @@ class Worker:
             await asyncio.sleep(every)
             try:
                 await self._heartbeat()
-            except Exception:
-                log.exception("could not renew leases")
+            except Exception as error:
+                self._store_failed("could not renew leases", error)
+            else:
+                self._store_ok()
+
+    def _store_failed(self, doing: str, error: Exception) -> None:
+        """Log a store failure once with its traceback, then quietly until it changes:
+        a full disk must not also fill the log."""
+        problem = f"{type(error).__name__}: {error}"
+        if problem == self.store_problem:
+            log.debug("%s: %s", doing, problem)
+            return
+        self.store_problem = problem
+        log.error(
+            "%s: %s; steps wait until the store can write again (see /readyz)",
+            doing,
+            problem,
+            exc_info=error,
+        )
+
+    def _store_ok(self) -> None:
+        if self.store_problem is not None:
+            log.warning("the store can write again (it failed with %s)", self.store_problem)
+            self.store_problem = None
 
     async def _heartbeat(self) -> None:
         engine = self.engine

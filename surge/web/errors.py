@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import uuid
 from typing import Any
 
@@ -36,6 +37,11 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
             if name.lower() not in ("content-type", "content-length"):
                 response.headers.add(name, value)
         return response
+    except sqlite3.OperationalError as error:  # disk full, read-only, locked: not a bug
+        log.error("the store refused %s %s: %s", request.method, request.path, error)
+        return error_response(
+            503, f"the store cannot be written: {error}; nothing was changed, try again later"
+        )
     except Exception:
         reference = uuid.uuid4().hex[:12]
         log.exception(

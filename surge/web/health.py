@@ -23,6 +23,8 @@ async def readyz(request: web.Request) -> web.Response:
         checks["store"] = f"ok (schema {await state.store.schema_version()})"
     except Exception as error:
         checks["store"] = f"failing: {type(error).__name__}"
+    if state.engine.worker.store_problem:  # reads work, writes do not (disk full)
+        checks["store"] = f"failing to write: {state.engine.worker.store_problem}"
     checks["engine"] = "ok" if state.engine.running else "not running"
     ready = checks["store"].startswith("ok") and state.engine.running
     body = {

@@ -91,10 +91,10 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self, ready: bool = True) -> None:
-        self._spawn()
+        self.spawn()
         await self.wait_answering("/readyz" if ready else "/healthz")
 
-    def _spawn(self) -> None:
+    def spawn(self) -> None:
         self.starts += 1
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
