@@ -93,9 +93,10 @@ class SmtpServer:
         self.ca_file = ca_file
 
     @classmethod
-    def start(cls, folder: Path, *, tls: bool = False) -> SmtpServer:
+    def start(cls, folder: Path, *, tls: bool = False, port: int | None = None) -> SmtpServer:
+        """``port``: the one a stopped server had, to start it again where clients expect."""
         handler = _Handler()
-        port = _free_port()
+        port = port or _free_port()
         options: dict[str, Any] = {}
         ca_file = None
         if tls:
