@@ -111,7 +111,7 @@ class StepExecutor:
     async def _attempt(
         self, run: StepRun, incident: Incident, playbook: Playbook, step: Step, spec: ActionSpec
     ) -> None:
-        context = await self._template_context(incident)
+        context = await self._template_context(incident, _mentions_steps(step))
         resuming = run.resume is not None
         try:
             if not resuming and step.when is not None and not self._when(step, context):
@@ -224,9 +224,13 @@ class StepExecutor:
             services=engine.services,
         )
 
-    async def _template_context(self, incident: Incident) -> dict[str, Any]:
+    async def _template_context(
+        self, incident: Incident, with_steps: bool = True
+    ) -> dict[str, Any]:
+        """What a step's templates see; ``steps`` (earlier results) only when asked for,
+        since reading them is a store round trip that most steps do not need."""
         steps: dict[str, Any] = {}
-        for earlier in await self.store.runs(incident.id):
+        for earlier in await self.store.runs(incident.id) if with_steps else ():
             steps[earlier.step_id] = {
                 "status": earlier.status.value,
                 "result": earlier.result,
@@ -348,6 +352,12 @@ class StepExecutor:
             self.engine.events.emit(
                 incident.id, lambda: self.engine.plugins.step_finished(incident, finished)
             )
+
+
+def _mentions_steps(step: Step) -> bool:
+    """Whether the step's ``with`` or ``when`` may read ``steps``: a template can name a
+    variable only by writing it, so one without the word cannot (a false yes is fine)."""
+    return "steps" in f"{step.when or ''}{step.with_!r}"
 
 
 def _locate(playbook: Playbook, run: StepRun) -> Step | None:
