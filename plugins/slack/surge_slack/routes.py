@@ -45,11 +45,8 @@ async def slash_command(request: web.Request) -> web.Response:
 
 async def interaction(request: web.Request) -> web.Response:
     runtime, workspace, form = await _verified(request)
-    try:
-        payload = json.loads(form.get("payload", ""))
-    except ValueError:
-        raise web.HTTPBadRequest(reason="the body needs payload=JSON") from None
-    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+    payload = _payload(form)
+    if payload.get("type") != "block_actions":
         return web.Response()  # other interactions (views, shortcuts) are not surge's
     user = str((payload.get("user") or {}).get("id") or "")
     actions = payload.get("actions") or []
@@ -111,11 +108,19 @@ def _form(body: bytes) -> dict[str, str]:
 def _team(form: dict[str, str]) -> str:
     if "team_id" in form:
         return form["team_id"]
+    payload = _payload(form)
+    return str((payload.get("team") or {}).get("id") or "")
+
+
+def _payload(form: dict[str, str]) -> dict[str, Any]:
+    """An interaction's ``payload`` field, or a 400 saying it is not one."""
     try:
-        payload: Any = json.loads(form.get("payload", "{}"))
+        payload = json.loads(form.get("payload", ""))
     except ValueError:
-        return ""
-    return str(((payload or {}).get("team") or {}).get("id") or "")
+        raise web.HTTPBadRequest(reason="the body needs payload=JSON") from None
+    if not isinstance(payload, dict):
+        raise web.HTTPBadRequest(reason="payload must be a JSON object")
+    return payload
 
 
 async def _reply(workspace: SlackWorkspace, url: str, answer: str) -> None:
