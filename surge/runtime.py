@@ -37,6 +37,12 @@ class Runtime:
     problems: list[YamlProblem] = field(default_factory=list)
     scripts: ScriptLibrary = field(default_factory=ScriptLibrary)
 
+    @property
+    def channel_problems(self) -> list[YamlProblem]:
+        """What is wrong with the configured channels (their providers' settings)."""
+        channels = self.engine.services.channels
+        return list(channels.problems) if channels is not None else []
+
     async def open(self) -> None:
         await self.store.open()
 

@@ -93,7 +93,7 @@ class FakeSlack:
         self.received = asyncio.Event()  # set on each call
         self._plans: dict[str, _Plan] = {}
         self._ids = itertools.count(1)
-        self._clock = itertools.count(1)
+        self._last = 0.0
 
     # -- set-up and planning --
 
@@ -194,7 +194,9 @@ class FakeSlack:
         return found
 
     def ts(self) -> str:
-        return f"{1_700_000_000 + next(self._clock)}.000100"
+        """A message's id: its time, in microseconds, unique and increasing like Slack's."""
+        self._last = max(self._last + 0.000001, time.time())
+        return f"{self._last:.6f}"
 
     def message(self, channel: Channel, ts: str) -> dict[str, Any]:
         for message in channel.messages:
