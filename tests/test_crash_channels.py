@@ -48,7 +48,10 @@ def write_setup(tmp_path: Path, slack_url: str, port: int) -> Path:
         scripts: {{folder: {tmp_path}/scripts}}
         engine: {{lease: 1s, poll_interval: 50ms}}
         plugins:
-          slack: {{base_url: "{slack_url}"}}
+          slack:
+            token_env: SLACK_BOT_TOKEN
+            signing_secret_env: SLACK_SIGNING_SECRET
+            base_url: "{slack_url}"
         channels:
           agents: {{provider: slack, channel: cs-agents}}
     """)

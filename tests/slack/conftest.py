@@ -84,6 +84,8 @@ def slack_config(
             smtp: {{host: 127.0.0.1, port: {smtp_server.port}, security: none}}
             plugins:
               slack:
+                token_env: SLACK_BOT_TOKEN
+                signing_secret_env: SLACK_SIGNING_SECRET
                 base_url: {fake_slack.url}
                 team: T0TEST01
                 users:

@@ -30,8 +30,8 @@ class SlackUser:
 
 @dataclass(frozen=True)
 class SlackSettings:
-    token_env: str = "SLACK_BOT_TOKEN"
-    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    token_env: str = ""
+    signing_secret_env: str = ""
     base_url: str = DEFAULT_BASE_URL
     team: str | None = None  # only requests from this workspace are taken
     locale: str = "en"  # of what surge writes in Slack (buttons, replies), unless the user's
@@ -40,10 +40,10 @@ class SlackSettings:
     users: dict[str, SlackUser] = field(default_factory=dict)
 
     def token(self) -> str | None:
-        return os.environ.get(self.token_env) or None
+        return os.environ.get(self.token_env) or None if self.token_env else None
 
     def signing_secret(self) -> str | None:
-        return os.environ.get(self.signing_secret_env) or None
+        return os.environ.get(self.signing_secret_env) or None if self.signing_secret_env else None
 
 
 def parse_settings(config: Config, check: Checker) -> SlackSettings | None:
@@ -61,7 +61,9 @@ def parse_settings(config: Config, check: Checker) -> SlackSettings | None:
         "rate_limit_retries",
         "users",
     )
-    fields = check.keys(section.node, "plugins.slack", allowed)
+    # both named explicitly, so the config says which variables hold secrets (and surge
+    # masks their values everywhere from the start)
+    fields = check.keys(section.node, "plugins.slack", allowed, ("token_env", "signing_secret_env"))
     if fields is None:
         return None
     values: dict[str, object] = {}
