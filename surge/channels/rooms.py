@@ -51,7 +51,7 @@ async def open_room(
         f"{channel}: room {room.name or room.id} is open ({binding.provider})",
         {"channel": channel, "room": room.id, "url": room.url},
     )
-    await summarize(hub, incident.id, channel)
+    await redraw(hub, incident.id, channel)
     return _result(opened, again=False)
 
 
@@ -63,7 +63,7 @@ async def close_room(hub: Channels, incident: Incident, channel: str) -> dict[st
     if stored is None or stored.state is RoomState.CLOSED:
         return {"channel": channel, "closed": stored is not None, "again": True}
     if stored.state is RoomState.OPEN:
-        await summarize(hub, incident.id, channel)
+        await redraw(hub, incident.id, channel)
     async with hub.lock(channel):
         if stored.room:
             await provider.close(as_room(stored))
@@ -94,12 +94,16 @@ async def refresh_summaries(hub: Channels, incident_id: int) -> None:
     """Redraw the summary in every open room of the incident (after a change)."""
     for stored in await hub.store.channel_rooms(incident_id):
         if stored.state is RoomState.OPEN:
-            channel = stored.channel
+            await redraw(hub, incident_id, stored.channel)
 
-            async def work(channel: str = channel) -> None:
-                await summarize(hub, incident_id, channel)
 
-            await hub.summaries.run((incident_id, channel), work)
+async def redraw(hub: Channels, incident_id: int, channel: str) -> None:
+    """``summarize``, one run at a time per room: never two summaries for one room."""
+
+    async def work() -> None:
+        await summarize(hub, incident_id, channel)
+
+    await hub.summaries.run((incident_id, channel), work)
 
 
 async def summarize(hub: Channels, incident_id: int, channel: str) -> None:

@@ -10,6 +10,7 @@ its message in the channel's history instead of posting it twice.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from surge.channels.config import ChannelBinding
@@ -178,7 +179,7 @@ class SlackChannel(ChannelProvider):
         target = await self._target(room)
         async with self.workspace.lock(target):
             if message.recovering:
-                found = await self._find(target, message)
+                found = await self._find(target, message.key, message.started_at)
                 if found is not None:
                     return found
             answer = await self.workspace.call(
@@ -186,18 +187,15 @@ class SlackChannel(ChannelProvider):
                 channel=target,
                 text=message.text[:4000],
                 blocks=message_blocks(message, self.locale),
-                metadata={
-                    "event_type": METADATA_EVENT,
-                    "event_payload": {"key": message.key, "incident": message.incident.id},
-                },
+                metadata=_metadata(message.key, message.incident.id),
                 unfurl_links=False,
                 unfurl_media=False,
             )
         return Posted(str(answer["ts"]), str(answer.get("channel") or target))
 
-    async def _find(self, target: str, message: Message) -> Posted | None:
+    async def _find(self, target: str, key: str, since: datetime | None) -> Posted | None:
         """The message an earlier attempt posted, found by its key in the history."""
-        oldest = message.started_at.timestamp() - 60 if message.started_at else None
+        oldest = since.timestamp() - 60 if since else None
         cursor = ""
         for _ in range(MAX_PAGES):
             page = await self.workspace.call(
@@ -210,7 +208,7 @@ class SlackChannel(ChannelProvider):
             )
             for item in page.get("messages") or []:
                 payload = (item.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("key") == message.key:
+                if payload.get("key") == key:
                     return Posted(str(item["ts"]), target)
             cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
@@ -238,7 +236,10 @@ class SlackChannel(ChannelProvider):
     ) -> Posted | None:
         blocks = summary_blocks(summary, self.locale)
         fallback = summary_text(summary, self.locale)
+        key = f"summary:{summary.incident.id}"
         async with self.workspace.lock(room.id):
+            if previous is None:  # a summary a cut-off run posted is found, not posted again
+                previous = await self._find(room.id, key, summary.incident.created_at)
             if previous is not None:
                 try:
                     await self.workspace.call(
@@ -253,9 +254,18 @@ class SlackChannel(ChannelProvider):
                     if error.code not in ("message_not_found", "cant_update_message"):
                         raise
             answer = await self.workspace.call(
-                "chat.postMessage", channel=room.id, text=fallback, blocks=blocks
+                "chat.postMessage",
+                channel=room.id,
+                text=fallback,
+                blocks=blocks,
+                metadata=_metadata(key, summary.incident.id),
             )
         return Posted(str(answer["ts"]), str(answer.get("channel") or room.id))
+
+
+def _metadata(key: str, incident_id: int) -> dict[str, Any]:
+    """Slack message metadata carrying surge's key, to find the message again."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key, "incident": incident_id}}
 
 
 def _context(request: OpenRequest) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from surge.store.records import (
     RoomState,
 )
 from surge.store.sqlite.database import Database
-from surge.store.sqlite.rows import dt, from_json, to_json, ts
+from surge.store.sqlite.rows import dt, from_json, opt_dt, to_json, ts
 
 _ROOM_COLUMNS = "incident_id, channel, provider, state, room, name, url, data, opened_at, closed_at"
 _MESSAGE_COLUMNS = (
@@ -45,10 +45,6 @@ def _opt_ts(value: datetime | None) -> float | None:
     return ts(value) if value is not None else None
 
 
-def _opt_dt(value: float | None) -> datetime | None:
-    return dt(value) if value is not None else None
-
-
 def _room_from(row: sqlite3.Row) -> ChannelRoom:
     return ChannelRoom(
         incident_id=row["incident_id"],
@@ -60,7 +56,7 @@ def _room_from(row: sqlite3.Row) -> ChannelRoom:
         name=row["name"],
         url=row["url"],
         data=from_json(row["data"]) or {},
-        closed_at=_opt_dt(row["closed_at"]),
+        closed_at=opt_dt(row["closed_at"]),
     )
 
 
@@ -91,7 +87,7 @@ def _hotline_from(row: sqlite3.Row) -> HotlineRecord:
         state=RoomState(row["state"]),
         opened_at=dt(row["opened_at"]),
         number=row["number"],
-        closed_at=_opt_dt(row["closed_at"]),
+        closed_at=opt_dt(row["closed_at"]),
     )
 
 
