@@ -207,3 +207,22 @@ async def test_unknown_buttons_and_other_interactions_are_ignored(app_client, fa
     assert fake_slack.responses == []
     bad = b"payload=%7Bnot-json"
     assert (await post(app_client, ACTIONS, bad)).status == 400
+
+
+async def test_resolve_from_slack_runs_on_resolve(
+    app_client, fake_slack, eventually, write_playbook
+):
+    runtime = app_client.app[RUNTIME]
+    incident = await runtime.engine.trigger("system-outage", {"channel": "app"}, actor="test")
+    reply_to = str(fake_slack.url).replace("/api/", "/response/lee")
+    body = action_body("surge.resolve", str(incident.id), RESPONDER, reply_to)
+    assert (await post(app_client, ACTIONS, body)).status == 200
+    resolved = await runtime.store.get_incident(incident.id)
+    assert resolved.status is IncidentStatus.RESOLVED
+    assert resolved.resolved_at is not None
+    assert fake_slack.responses[-1][1]["text"] == f"Incident #{incident.id} resolved."
+    entries = await runtime.store.timeline(incident.id)
+    assert any(e.actor == "slack:lee" and e.kind == "status" for e in entries)
+    for value in ("nine", "99999999"):
+        await post(app_client, ACTIONS, action_body("surge.resolve", value, RESPONDER, reply_to))
+        assert fake_slack.responses[-1][1]["text"] == f"There is no incident #{value}."

@@ -293,3 +293,40 @@ def test_hotline_config_names_its_webhook_or_command(channel_config):
     assert "hotlines.a: no webhook target 'nope' under webhooks:" in found
     assert "hotlines.b.open takes `webhook: TARGET` or `command: NAME`, one of them" in found
     assert "hotlines.c is missing required key 'open'" in found
+
+
+async def test_a_step_on_an_unusable_channel_fails_with_the_reason(
+    channel_config, write_playbook, make_runtime, wait_settled
+):
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: Broken channel
+        steps:
+          - {id: say, action: channel.post, with: {channel: a, script: hotline-open,
+             vars: {number: "1"}}}
+          - {id: other, action: channel.post, with: {channel: nope, script: hotline-open,
+             vars: {number: "1"}}}
+    """,
+    )
+    config = channel_config("channels:\n  a: {provider: webhook, target: nowhere}\n")
+    runtime = build_runtime(config, load_entry_points=False)
+    assert [problem.message for problem in runtime.problems] == [
+        "channels.a.target: no webhook target 'nowhere' under webhooks: (configured: ivr, "
+        "room-hook)"
+    ]
+    await runtime.open()
+    await runtime.start()
+    try:
+        hotline = runtime.scripts.get("hotline-open")
+        await approve(runtime.store, hotline, "ana", runtime.engine.clock())
+        incident = await runtime.engine.trigger("pb", {}, actor="test")
+        [run] = await wait_settled(runtime, incident.id)
+    finally:
+        await runtime.close()
+    assert run.status.value == "failed"
+    assert run.error == (
+        "channel 'a' is not usable: channels.a.target: no webhook target 'nowhere' under "
+        "webhooks: (configured: ivr, room-hook)"
+    )
