@@ -320,6 +320,7 @@ async def test_a_step_on_an_unusable_channel_fails_with_the_reason(
     await runtime.start()
     try:
         hotline = runtime.scripts.get("hotline-open")
+        assert hotline is not None
         await approve(runtime.store, hotline, "ana", runtime.engine.clock())
         incident = await runtime.engine.trigger("pb", {}, actor="test")
         [run] = await wait_settled(runtime, incident.id)
