@@ -199,6 +199,10 @@ async def test_escalate_runs_the_playbooks_escalation_now(app_client, fake_slack
     assert "escalated" in fake_slack.responses[-1][1]["text"]
     entries = [entry.message for entry in await runtime.store.timeline(incident.id)]
     assert "escalated by slack:lee" in entries
+    await post(
+        app_client, ACTIONS, action_body("surge.escalate", str(incident.id), RESPONDER, reply_to)
+    )  # nothing waits any more
+    assert "nothing to escalate" in fake_slack.responses[-1][1]["text"]
 
 
 async def test_unknown_buttons_and_other_interactions_are_ignored(app_client, fake_slack):

@@ -108,7 +108,8 @@ async def button(
     incident_id = int(value)
     try:
         if action == ESCALATE:
-            await runtime.engine.escalate(incident_id, person.actor)
+            if not await runtime.engine.escalate(incident_id, person.actor):
+                return text("escalate_idle", locale, id=incident_id)
         else:
             status = IncidentStatus.ACKNOWLEDGED if action == ACK else IncidentStatus.RESOLVED
             await runtime.engine.change_status(incident_id, status, person.actor, "from Slack")

@@ -38,6 +38,12 @@ _TEXTS: dict[str, tuple[str, str, str]] = {  # key: (zh-CN, zh-TW, en)
         "Incident #{id} escalated: surge stops waiting for an acknowledgement and runs the "
         "playbook's escalation now.",
     ),
+    "escalate_idle": (
+        "事件 #{id}：没有等待确认的步骤，无需升级。",
+        "事件 #{id}：沒有等待確認的步驟，無需升級。",
+        "Incident #{id}: no step is waiting for an acknowledgement, so there is nothing to "
+        "escalate.",
+    ),
     "opened": (
         "已创建事件 #{id}：{title}",
         "已建立事件 #{id}：{title}",
