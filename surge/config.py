@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from surge.channels.config import (
+    ChannelBinding,
+    HotlineSettings,
+    PluginSection,
+    parse_channels,
+    parse_hotlines,
+    parse_plugins,
+)
 from surge.mail import SmtpSettings, parse_smtp
+from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
@@ -20,7 +29,7 @@ from surge.yamlpos import YamlProblem, YNode, load
 ROLES = ("viewer", "responder", "comms", "admin", "alert-source")
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
-RESERVED_SECTIONS = ("components", "channels", "pagers", "rota")
+RESERVED_SECTIONS = ("components", "pagers", "rota")
 DEFAULT_SCRIPTS = Path("config/scripts")
 
 
@@ -105,6 +114,9 @@ class Config:
     prometheus: PrometheusSettings | None = None
     scripts: ScriptSettings = field(default_factory=ScriptSettings)
     smtp: SmtpSettings | None = None  # the mail server pages, subscriptions and lists use
+    channels: dict[str, ChannelBinding] = field(default_factory=dict)  # surge/channels
+    hotlines: dict[str, HotlineSettings] = field(default_factory=dict)
+    plugins: dict[str, PluginSection] = field(default_factory=dict)  # each plugin's own
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -118,6 +130,10 @@ class Config:
             found.extend(sensitive_values(self.prometheus.request_headers()))
         if self.smtp is not None:
             found.append(self.smtp.password())
+        for section in self.plugins.values():
+            found.extend(setting_secrets(section.values))
+        for binding in self.channels.values():
+            found.extend(setting_secrets(binding.node.plain()))
         return [secret for secret in found if secret]
 
 
@@ -165,6 +181,9 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "prometheus",
         "scripts",
         "smtp",
+        "channels",
+        "hotlines",
+        "plugins",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -197,8 +216,49 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.scripts = _scripts(fields["scripts"], check)
     if "smtp" in fields:
         config.smtp = parse_smtp(fields["smtp"], check, "smtp")
+    if "channels" in fields:
+        config.channels = parse_channels(fields["channels"], check)
+    if "hotlines" in fields:
+        config.hotlines = parse_hotlines(fields["hotlines"], check)
+        _check_telephony(config, check)
+    if "plugins" in fields:
+        config.plugins = parse_plugins(fields["plugins"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
+
+
+def _check_telephony(config: Config, check: Checker) -> None:
+    """A hotline's webhook target and commands must be configured."""
+    for hotline in config.hotlines.values():
+        for step in (hotline.open, hotline.close):
+            if step is None or hotline.pos is None:
+                continue
+            if step.webhook and step.webhook not in config.webhooks:
+                check.error(
+                    hotline.pos,
+                    f"hotlines.{hotline.name}: no webhook target {step.webhook!r} under webhooks:",
+                )
+            if step.command and step.command not in config.commands:
+                check.error(
+                    hotline.pos,
+                    f"hotlines.{hotline.name}: no command {step.command!r} under commands:",
+                )
+
+
+def setting_secrets(values: object) -> list[str]:
+    """Secrets in a plugin's or a channel's settings: the value of every key that names a
+    credential, and for such a key ending in ``_env``, that environment variable's value."""
+    found: list[str] = []
+    if isinstance(values, dict):
+        for key, value in values.items():
+            if isinstance(value, str) and _SENSITIVE.search(str(key)):
+                found.append(os.environ.get(value, "") if str(key).endswith("_env") else value)
+            else:
+                found.extend(setting_secrets(value))
+    elif isinstance(values, list):
+        for item in values:
+            found.extend(setting_secrets(item))
+    return [secret for secret in found if secret]
 
 
 def _tokens(node: YNode, check: Checker) -> tuple[TokenEntry, ...]:

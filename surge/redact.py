@@ -7,14 +7,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "***"
-_SENSITIVE_KEY = re.compile(
+SENSITIVE_KEY = re.compile(
     r"(secret|token|password|passwd|authorization|api[_-]?key|signature)", re.I
 )
 
 
 def sensitive_values(mapping: Mapping[str, str]) -> list[str]:
     """The values of keys that name credentials (Authorization, X-Api-Key, …)."""
-    return [value for key, value in mapping.items() if _SENSITIVE_KEY.search(key)]
+    return [value for key, value in mapping.items() if SENSITIVE_KEY.search(key)]
 
 
 class Redactor:
@@ -37,7 +37,7 @@ class Redactor:
         if isinstance(value, dict):
             return {
                 key: MASK
-                if isinstance(key, str) and _SENSITIVE_KEY.search(key)
+                if isinstance(key, str) and SENSITIVE_KEY.search(key)
                 else self.value(item)
                 for key, item in value.items()
             }

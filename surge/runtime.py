@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from surge.actions import ActionRegistry
+from surge.channels.events import SummaryUpdates
+from surge.channels.hub import Channels
 from surge.config import DEFAULT_SCRIPTS, Config
 from surge.engine.engine import Engine
 from surge.metrics import Metrics
@@ -35,6 +37,12 @@ class Runtime:
     problems: list[YamlProblem] = field(default_factory=list)
     scripts: ScriptLibrary = field(default_factory=ScriptLibrary)
 
+    @property
+    def channel_problems(self) -> list[YamlProblem]:
+        """What is wrong with the configured channels (their providers' settings)."""
+        channels = self.engine.services.channels
+        return list(channels.problems) if channels is not None else []
+
     async def open(self) -> None:
         await self.store.open()
 
@@ -49,6 +57,8 @@ class Runtime:
             await self.engine.stop()
         else:
             await self.engine.events.drain()
+        if self.engine.services.channels is not None:
+            await self.engine.services.channels.close()
         await self.store.close()
 
 
@@ -59,10 +69,12 @@ def build_runtime(
 
     Playbooks and scripts that fail validation are left out and listed in ``problems``.
     """
+    summaries = SummaryUpdates()
     plugins = PluginManager(
         load_entry_points=load_entry_points,
         extra=extra_plugins,
         hook_timeout=config.engine.hook_timeout,
+        runtime_builtins={"channel_summaries": summaries},
     )
     actions = ActionRegistry()
     plugins.register_actions(actions)
@@ -72,6 +84,15 @@ def build_runtime(
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
     engine.services.scripts = Scripts(scripts, store, templates)
+    channels = Channels(
+        config,
+        plugins.channel_providers(),
+        store,
+        engine.services.scripts,
+        engine.note,
+        engine.clock,
+    )
+    engine.services.channels = summaries.channels = channels
     triggers = Triggers(engine, config)
     return Runtime(
         config,
@@ -82,7 +103,7 @@ def build_runtime(
         store,
         engine,
         triggers,
-        [*problems, *script_problems],
+        [*problems, *script_problems, *channels.problems],
         scripts,
     )
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from surge.channels.hub import Channels
     from surge.scripts.active import Scripts
 
 
 @dataclass
 class Services:
     scripts: Scripts | None = None
+    channels: Channels | None = None  # surge/channels: rooms, posts, broadcasts

@@ -29,6 +29,7 @@ from surge.store.records import OPEN_STATUSES
 from surge.yamlpos import YamlProblem
 
 OPEN = tuple(status.value for status in OPEN_STATUSES)
+CHANNEL_ACTIONS = ("channel.open", "channel.post", "channel.close", "channel.broadcast_script")
 _OPEN_RUN = ("pending", "running", "waiting")
 
 
@@ -92,6 +93,8 @@ async def validate(args: argparse.Namespace) -> int:
             checked.append(str(config_path))
     targets = [path for path in paths if path != config_path] if paths else _folders(config)
     runtime = build_runtime(config)
+    if config_path is not None and (not paths or config_path in paths):
+        problems.extend(str(problem) for problem in runtime.channel_problems)
     for target in targets:
         problems.extend(str(problem) for problem in _validate_path(target, runtime, config))
         checked.append(str(target))
@@ -142,6 +145,9 @@ def _references(playbooks: list[Playbook], config: Config, path: Path) -> list[s
             known: dict[str, tuple[str, Mapping[str, object]]] = {
                 "webhook": ("target", config.webhooks),
                 "command": ("name", config.commands),
+                **{action: ("channel", config.channels) for action in CHANNEL_ACTIONS},
+                "hotline.open": ("hotline", config.hotlines),
+                "hotline.close": ("hotline", config.hotlines),
             }
             if step.action not in known:
                 continue

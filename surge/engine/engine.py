@@ -267,6 +267,26 @@ class Engine:
         )
         return updated
 
+    async def escalate(self, incident_id: int, actor: str) -> int:
+        """Stop waiting for an acknowledgement now: every step of the incident that waits
+        on its status is woken with an ``escalate`` signal (``wait until:`` then fails, so
+        its ``on_failure`` fallback, the escalation, runs). Returns how many were woken."""
+        incident = await self.store.get_incident(incident_id)
+        if incident is None:
+            raise UnknownIncident(incident_id)
+        if not incident.status.is_open:
+            raise TransitionError(f"incident {incident_id} is {incident.status.value}")
+        woken = await self.store.signal_waits(incident_id, {"escalate": actor}, self.clock())
+        await self.note(
+            incident_id,
+            actor,
+            "escalated",
+            f"escalated by {actor}" + ("" if woken else " (no step was waiting)"),
+            {"woken": woken},
+        )
+        self.wake()
+        return woken
+
     async def refresh_metrics(self) -> None:
         """Read the incident counts from the store into the metrics (before a scrape)."""
         self.metrics.set_incident_counts(await self.store.incident_counts())

@@ -22,6 +22,7 @@ from jinja2.filters import FILTERS as JINJA_FILTERS
 
 from surge import __version__
 from surge.actions import ActionRegistry, ActionSpec
+from surge.channels.provider import ProviderType
 from surge.plugin import spec
 from surge.plugin.builtin import BUILTINS
 from surge.plugin.calls import ErrorSink, call_each, report_failure
@@ -68,6 +69,7 @@ class PluginManager:
         load_entry_points: bool = True,
         extra: Iterable[object] = (),
         hook_timeout: float = 10.0,
+        runtime_builtins: Mapping[str, object] | None = None,
     ) -> None:
         if hook_timeout <= 0:
             raise ValueError("hook_timeout must be more than 0 seconds")
@@ -83,6 +85,9 @@ class PluginManager:
         for module in BUILTINS:
             name = "builtin." + module.__name__.rsplit(".", 1)[1]
             self._register(module, name, __version__, "built-in")
+        # built-ins that hold one runtime's state (objects, not modules), named builtin.NAME
+        for name, plugin in (runtime_builtins or {}).items():
+            self._register(plugin, f"builtin.{name}", __version__, "built-in")
         for plugin in extra:
             name = _plugin_name(plugin)
             self._register(plugin, name, getattr(plugin, "__version__", ""), "passed in")
@@ -177,6 +182,22 @@ class PluginManager:
                     raise PluginError(f"{what} is already registered by {owners[name]}")
                 filters[name], owners[name] = function, plugin_name
         return filters
+
+    def channel_providers(self) -> dict[str, ProviderType]:
+        types: dict[str, ProviderType] = {}
+        owners: dict[str, str] = {}
+        for plugin_name, result in self._call_startup("surge_register_channel_providers", {}):
+            for kind in result or ():
+                what = f"{self._describe(plugin_name)}: surge_register_channel_providers"
+                if not isinstance(kind, ProviderType):
+                    raise PluginError(f"{what} returned {kind!r}, not a ProviderType")
+                if kind.name in owners:
+                    raise PluginError(
+                        f"{what}: channel provider {kind.name!r} is already registered by "
+                        f"{self._describe(owners[kind.name])}"
+                    )
+                types[kind.name], owners[kind.name] = kind, plugin_name
+        return types
 
     def web_routes(self, app: web.Application) -> None:
         self._call_startup("surge_web_routes", {"app": app})

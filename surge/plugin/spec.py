@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from surge.actions import ActionSpec
+    from surge.channels.provider import ProviderType
     from surge.store.records import Incident, IncidentStatus, StepRun
 
 NAME = "surge"
@@ -102,4 +103,18 @@ def surge_web_routes(app: web.Application) -> None:
 
     :param app: the aiohttp application; add with ``app.router.add_get`` and friends.
     :return: nothing.
+    """
+
+
+@_spec
+def surge_register_channel_providers() -> Iterable[ProviderType]:  # type: ignore[empty-body]
+    """Return the channel provider types this plugin offers (``slack``, ``email``, …).
+
+    Called once when a runtime is built. Config binds channel names to a type with
+    ``channels: {NAME: {provider: TYPE, …}}``; for each type in use, surge calls
+    ``connect(config, check)`` once and then ``bind`` for each of its channels, and the
+    ``channel.*`` actions call the bound providers (see ``surge.channels.provider``).
+
+    :return: ``ProviderType`` records; each name must be unique across all plugins, or
+        surge refuses to start naming both plugins.
     """

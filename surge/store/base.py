@@ -15,7 +15,10 @@ from surge.store.records import (
     AdmitRequest,
     AdmitResult,
     Approval,
+    ChannelMessage,
+    ChannelRoom,
     EngineRecord,
+    HotlineRecord,
     Incident,
     IncidentStatus,
     NewRun,
@@ -269,3 +272,44 @@ class Store(ABC):
 
     @abstractmethod
     async def active_script(self, incident_id: int) -> ActiveScript | None: ...
+
+    # -- channels --
+
+    @abstractmethod
+    async def channel_room(self, incident_id: int, channel: str) -> ChannelRoom | None:
+        """The room opened (or being opened) on ``channel`` for the incident."""
+
+    @abstractmethod
+    async def channel_rooms(self, incident_id: int) -> list[ChannelRoom]:
+        """Every room of the incident, in the order they were opened."""
+
+    @abstractmethod
+    async def save_channel_room(self, room: ChannelRoom) -> None:
+        """Insert the room, or replace the one the incident has on that channel."""
+
+    @abstractmethod
+    async def channel_message(self, key: str) -> ChannelMessage | None: ...
+
+    @abstractmethod
+    async def channel_messages(
+        self, incident_id: int, *, channel: str | None = None, kind: str | None = None
+    ) -> list[ChannelMessage]:
+        """The incident's messages, oldest first; of one channel, or one kind, or all."""
+
+    @abstractmethod
+    async def save_channel_message(self, message: ChannelMessage) -> None:
+        """Insert the message, or replace the one with the same key."""
+
+    @abstractmethod
+    async def hotline(self, incident_id: int, hotline: str) -> HotlineRecord | None: ...
+
+    @abstractmethod
+    async def save_hotline(self, record: HotlineRecord) -> None:
+        """Insert the hotline, or replace the incident's record of it."""
+
+    @abstractmethod
+    async def signal_waits(self, incident_id: int, signal: dict[str, object], at: datetime) -> int:
+        """Wake the incident's waiting runs that wait on its status, now, with ``signal``
+        added to their resume state under ``"signal"`` (Escalate from a chat button).
+
+        Returns how many runs were woken."""

@@ -257,3 +257,67 @@ class ActiveScript:
     variables: dict[str, Any]
     activated_by: str
     activated_at: datetime
+
+
+# -- channels: rooms opened, messages posted, hotlines switched on (surge/channels) --
+
+
+class RoomState(StrEnum):
+    OPENING = "opening"  # asked for; the provider's answer is not stored yet
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass
+class ChannelRoom:
+    """A room a channel provider opened for one incident (a Slack channel, a mail list)."""
+
+    incident_id: int
+    channel: str  # the configured channel name, e.g. incident-room
+    provider: str  # the provider type, e.g. slack
+    state: RoomState
+    opened_at: datetime
+    room: str = ""  # the provider's id for it (a Slack channel id)
+    name: str = ""
+    url: str = ""
+    data: dict[str, Any] = field(default_factory=dict)  # what the provider keeps (summary ts)
+    closed_at: datetime | None = None
+
+
+class MessageState(StrEnum):
+    SENDING = "sending"  # about to be handed to a provider: whether it arrived is unknown
+    SENT = "sent"
+    FAILED = "failed"  # every provider of the chain refused it
+
+
+@dataclass
+class ChannelMessage:
+    """One message a step posts to a channel, kept by the step's key so it is sent once."""
+
+    key: str  # INCIDENT:PHASE:STEP, the same for every attempt of the step
+    incident_id: int
+    channel: str  # the channel the step named
+    kind: str  # post (a script), script (the incident's active script)
+    state: MessageState
+    started_at: datetime
+    updated_at: datetime
+    delivered_to: str = ""  # the channel that took it: the one named, or a backup
+    provider: str = ""
+    room: str = ""  # where the provider put it (a Slack channel id)
+    ref: str = ""  # the provider's id of the message (a Slack ts, a Message-ID)
+    script_id: str = ""
+    content_hash: str = ""  # of the rendered texts, to tell an updated script from the same
+    pinned: bool = False
+    error: str = ""
+
+
+@dataclass
+class HotlineRecord:
+    """A temporary hotline switched on for an incident, and the number customers call."""
+
+    incident_id: int
+    hotline: str
+    state: RoomState
+    opened_at: datetime
+    number: str = ""
+    closed_at: datetime | None = None

@@ -539,3 +539,29 @@ def test_validate_checks_what_playbooks_need_from_the_config(cli: Cli, cli_confi
         f"{playbooks / 'needs.yaml'}:7:5: command name 'scale-up' is not in {cli_config} "
         "(configured: none)",
     ]
+
+
+def test_validate_checks_channels_and_hotlines(cli: Cli, cli_config: Path) -> None:
+    playbooks = cli_config.parent / "playbooks"
+    (playbooks / "rooms.yaml").write_text(
+        "id: rooms\n"
+        "title: Rooms\n"
+        "steps:\n"
+        "  - {id: open, action: channel.open, with: {channel: war-room, name: x}}\n"
+        "  - {id: tell, action: channel.post, with: {channel: agents, script: s}}\n"
+        "  - {id: line, action: hotline.open, with: {hotline: customer}}\n",
+        encoding="utf-8",
+    )
+    with cli_config.open("a", encoding="utf-8") as config:
+        config.write("channels:\n  agents: {provider: webhook, target: nowhere}\n")
+    result = cli("validate")
+    assert result.code == 1
+    lines = [line for line in result.out.splitlines() if "rooms.yaml" in line or "nowhere" in line]
+    assert lines == [
+        f"{cli_config}:6:39: channels.agents.target: no webhook target 'nowhere' under "
+        "webhooks: (configured: none)",
+        f"{playbooks / 'rooms.yaml'}:4:5: channel.open channel 'war-room' is not in {cli_config} "
+        "(configured: agents)",
+        f"{playbooks / 'rooms.yaml'}:6:5: hotline.open hotline 'customer' is not in "
+        f"{cli_config} (configured: none)",
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import itertools
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from multidict import CIMultiDictProxy
+from support.waiting import eventually as _eventually
 
 from surge.runtime import Runtime
 from surge.store.records import Incident, IncidentStatus
@@ -75,22 +75,6 @@ def _verify_signature(secret: str, headers: Mapping[str, str], body: bytes) -> b
     return hmac.compare_digest(
         "sha256=" + expected.hexdigest(), headers.get("X-Surge-Signature", "")
     )
-
-
-async def _eventually(
-    check: Callable[[], Any], within: float = 5.0, what: str = "the condition"
-) -> Any:
-    """Poll ``check`` (sync or async) until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} did not happen within {within}s")
-        await asyncio.sleep(0.01)
 
 
 def _metric(runtime: Runtime, name: str, **labels: str) -> float:

@@ -348,3 +348,76 @@ async def test_a_failing_step_finished_hook_is_recorded_per_step(
 
 async def _has(found: Any, count: int) -> bool:
     return len(await found) >= count
+
+
+async def test_hook_surge_register_channel_providers(
+    tmp_path, config, write_playbook, make_runtime, wait_settled
+):
+    """A plugin's provider type, bound by config, is what channel.open and channel.post call."""
+    from surge.channels.provider import (
+        ChannelProvider,
+        Message,
+        OpenRequest,
+        Posted,
+        ProviderConnection,
+        ProviderType,
+        Room,
+    )
+    from surge.config import parse_config
+    from surge.scripts.approval import approve
+
+    calls: list[tuple[str, str]] = []
+
+    class Board(ChannelProvider):
+        async def open(self, request: OpenRequest) -> Room:
+            calls.append(("open", request.name))
+            return Room("board-1", request.name, created=True)
+
+        async def post(self, room: Room | None, message: Message) -> Posted:
+            calls.append(("post", f"{room.id if room else '-'}: {message.text}"))
+            return Posted(f"note-{len(calls)}", room.id if room else "")
+
+    class BoardConnection(ProviderConnection):
+        def __init__(self, config, check) -> None:
+            pass
+
+        def bind(self, binding, check) -> ChannelProvider | None:
+            check.keys(binding.node, f"channels.{binding.name}", ("colour",))
+            return Board()
+
+    class Boards:
+        name = "boards"
+
+        @hookimpl
+        def surge_register_channel_providers(self):
+            return [ProviderType("board", BoardConnection, "a whiteboard")]
+
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "hello.yaml").write_text(
+        "id: hello\ntitle: Hello\nlocales: {en: 'Hello {{ who }}'}\n"
+        "vars: {who: {type: string, required: true}}\n"
+    )
+    text = (
+        f"store: {config.store}\nplaybooks: {config.playbooks}\nscripts: {{folder: {scripts}}}\n"
+        "channels: {wall: {provider: board, colour: red}}\n"
+    )
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: Board
+        steps:
+          - {id: open, action: channel.open, with: {channel: wall, name: war-room}}
+          - {id: say, action: channel.post, with: {channel: wall, script: hello,
+             vars: {who: "{{ incident.id }}"}}}
+        """,
+    )
+    runtime = await make_runtime(config=parse_config(text, "c.yaml"), plugins=[Boards()])
+    assert runtime.plugins.channel_providers()["board"].description == "a whiteboard"
+    await approve(runtime.store, runtime.scripts.get("hello"), "ana", runtime.engine.clock())
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    runs = await wait_settled(runtime, incident.id)
+    assert [run.status.value for run in runs] == ["succeeded", "succeeded"]
+    assert calls == [("open", "war-room"), ("post", f"board-1: Hello {incident.id}")]
+    assert runs[1].result["ref"] == "note-2" and runs[1].result["provider"] == "board"

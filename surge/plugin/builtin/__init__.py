@@ -1,5 +1,20 @@
 """surge's own plugins, registered exactly like third-party ones."""
 
-from surge.plugin.builtin import command, log, script, set_status, wait, webhook
+from surge.plugin.builtin import (
+    channel_email,
+    channel_webhook,
+    channels,
+    command,
+    hotline,
+    log,
+    script,
+    set_status,
+    wait,
+    webhook,
+)
 
-BUILTINS = (log, wait, set_status, webhook, command, script)
+BUILTINS = (
+    *(log, wait, set_status, webhook, command, script),
+    # backup channels: the channel.* actions, hotlines and two channel providers
+    *(channels, hotline, channel_webhook, channel_email),
+)

@@ -16,30 +16,40 @@ import os
 import signal
 import tempfile
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, Any
 
 from surge.actions import ActionContext, ActionError, ActionResult, ActionSpec, Arg
-from surge.config import CommandTarget
+from surge.config import CommandTarget, Config
 from surge.plugin import hookimpl
 
 _KEEP = 4000  # bytes of output kept on the timeline
 
 
 async def _command(ctx: ActionContext) -> ActionResult:
-    name = str(ctx.args["name"])
-    command = ctx.config.commands.get(name)
-    if command is None:
-        known = ", ".join(sorted(ctx.config.commands)) or "none configured"
-        raise ActionError(f"no command {name!r} in config (known: {known})", retryable=False)
     extra = [str(arg) for arg in ctx.args.get("args") or []]
-    env = {key: os.environ[key] for key in command.env if key in os.environ}
-    env.update(
+    return await run_configured(
+        ctx.config,
+        str(ctx.args["name"]),
+        extra,
         {
             "SURGE_INCIDENT_ID": str(ctx.incident.id),
             "SURGE_STEP": ctx.step_id,
             "SURGE_IDEMPOTENCY_KEY": ctx.idempotency_key,
-        }
+        },
     )
+
+
+async def run_configured(
+    config: Config, name: str, extra: list[str], surge_env: dict[str, str]
+) -> dict[str, Any]:
+    """Run the command named ``name`` under ``commands:`` with ``extra`` arguments;
+    ``{exit_code, stdout, stderr}``, or ActionError when it cannot run or exits non-zero."""
+    command = config.commands.get(name)
+    if command is None:
+        known = ", ".join(sorted(config.commands)) or "none configured"
+        raise ActionError(f"no command {name!r} in config (known: {known})", retryable=False)
+    env = {key: os.environ[key] for key in command.env if key in os.environ}
+    env.update(surge_env)
     env.setdefault("PATH", os.defpath)
     # Output goes to files, not pipes: a process the command leaves running in the
     # background cannot hold surge up by keeping a pipe open.

@@ -29,6 +29,11 @@ async def _wait(ctx: ActionContext) -> ActionResult:
             "reached": ctx.incident.status.value,
             "waited_s": round((ctx.now - _started(ctx)).total_seconds(), 3),
         }
+    escalated = (ctx.resume.get("signal") or {}).get("escalate")
+    if until_status is not None and escalated:
+        raise ActionError(
+            f"escalated by {escalated} before the incident was {until_status}", retryable=False
+        )
     if ctx.now < deadline:
         return Defer(until=deadline, state=ctx.resume, wake_on_status=until_status is not None)
     if until_status is not None:

@@ -14,12 +14,14 @@ import hmac
 import json
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict
 
 from surge.actions import ActionContext, ActionError, ActionResult, ActionSpec, Arg
+from surge.config import Config
 from surge.plugin import hookimpl
 
 _RETRYABLE = {408, 425, 429}
@@ -32,17 +34,21 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def _target(ctx: ActionContext) -> tuple[str, str | None, float, dict[str, str]]:
-    name = ctx.args.get("target")
-    if name is None:
-        if not ctx.args.get("url"):
-            raise ActionError(
-                "webhook needs `target: NAME` (from config) or `url:`", retryable=False
-            )
-        return str(ctx.args["url"]), None, 10.0, {}
-    target = ctx.config.webhooks.get(str(name))
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a signed POST goes, from a target under ``webhooks:`` (or a bare URL)."""
+
+    url: str
+    secret: str | None = None
+    timeout: float = 10.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def endpoint(config: Config, name: str) -> Endpoint:
+    """The configured target ``name``; ActionError (not retryable) says what is missing."""
+    target = config.webhooks.get(name)
     if target is None:
-        known = ", ".join(sorted(ctx.config.webhooks)) or "none configured"
+        known = ", ".join(sorted(config.webhooks)) or "none configured"
         raise ActionError(f"no webhook target {name!r} in config (known: {known})", retryable=False)
     secret = target.signing_secret()
     if target.secret_env and not secret:
@@ -50,26 +56,48 @@ def _target(ctx: ActionContext) -> tuple[str, str | None, float, dict[str, str]]
             f"webhook target {name!r}: ${target.secret_env} is not set; not sending unsigned",
             retryable=False,
         )
-    return target.url, secret, target.timeout, dict(target.headers)
+    return Endpoint(target.url, secret, target.timeout, dict(target.headers))
+
+
+def _target(ctx: ActionContext) -> Endpoint:
+    name = ctx.args.get("target")
+    if name is not None:
+        return endpoint(ctx.config, str(name))
+    if not ctx.args.get("url"):
+        raise ActionError("webhook needs `target: NAME` (from config) or `url:`", retryable=False)
+    return Endpoint(str(ctx.args["url"]))
 
 
 async def _webhook(ctx: ActionContext) -> ActionResult:
-    url, secret, timeout, configured = _target(ctx)
-    body = json.dumps(_body(ctx), ensure_ascii=False, default=str).encode()
+    extra = {str(key): str(value) for key, value in (ctx.args.get("headers") or {}).items()}
+    return await post_signed(ctx.http, _target(ctx), _body(ctx), ctx.idempotency_key, extra)
+
+
+async def post_signed(
+    http: aiohttp.ClientSession,
+    to: Endpoint,
+    body: Any,
+    idempotency_key: str,
+    extra_headers: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """POST ``body`` as JSON, signed, with the key; ``{status, response}``, or ActionError
+    (retryable for 5xx, 408, 425, 429 and network errors)."""
+    url = to.url
+    raw_body = json.dumps(body, ensure_ascii=False, default=str).encode()
     timestamp = str(int(time.time()))
-    headers = CIMultiDict(configured)
-    for key, value in (ctx.args.get("headers") or {}).items():
-        headers[str(key)] = str(value)
+    headers = CIMultiDict(to.headers)
+    for key, value in (extra_headers or {}).items():
+        headers[key] = value
     headers["Content-Type"] = "application/json; charset=utf-8"
-    headers["Idempotency-Key"] = ctx.idempotency_key
+    headers["Idempotency-Key"] = idempotency_key
     headers["X-Surge-Timestamp"] = timestamp
     headers.popall("X-Surge-Signature", None)
-    if secret:
-        headers["X-Surge-Signature"] = sign(secret, timestamp, body)
-    limit = aiohttp.ClientTimeout(total=timeout)
+    if to.secret:
+        headers["X-Surge-Signature"] = sign(to.secret, timestamp, raw_body)
+    limit = aiohttp.ClientTimeout(total=to.timeout)
     try:
-        async with ctx.http.post(
-            url, data=body, headers=headers, timeout=limit, allow_redirects=False
+        async with http.post(
+            url, data=raw_body, headers=headers, timeout=limit, allow_redirects=False
         ) as response:
             raw = await _read(response, _READ)
     except aiohttp.InvalidURL as error:

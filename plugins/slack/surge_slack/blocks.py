@@ -1,0 +1,100 @@
+"""Block Kit for what surge posts: a script in its locales, and an incident's summary with
+Acknowledge, Escalate and Resolve buttons. Text from outside goes in ``plain_text`` (or is
+escaped for mrkdwn), so it shows as written and can mention or link no one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from surge.channels.provider import Message, Summary
+from surge_slack.texts import text
+
+SECTION_MAX = 3000  # characters Slack takes in one section's text
+ACK, ESCALATE, RESOLVE = "surge.ack", "surge.escalate", "surge.resolve"
+# Phase 2 (notices): an "Approve notice" button, action_id "surge.approve_notice", its value
+# the notice id; routes.py answers it once the notices service exists.
+APPROVE_NOTICE = "surge.approve_notice"
+Block = dict[str, Any]
+
+
+def escape(value: str) -> str:
+    """mrkdwn's three control characters, so a value cannot become a link or a mention."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(value: str, limit: int = SECTION_MAX) -> dict[str, Any]:
+    return {"type": "plain_text", "text": value[:limit] or " ", "emoji": False}
+
+
+def message_blocks(message: Message, locale: str) -> list[Block]:
+    blocks: list[Block] = []
+    if message.kind == "script":
+        blocks.append({"type": "header", "text": _plain(f"📌 {text('script', locale)}", 150)})
+    for item in message.texts:
+        blocks.append({"type": "section", "text": _plain(item.text)})
+    incident = message.incident
+    context = f"surge · {text('incident', locale)} #{incident.id} · {message.script_id}"
+    blocks.append({"type": "context", "elements": [_plain(context, 300)]})
+    return blocks
+
+
+def summary_blocks(summary: Summary, locale: str) -> list[Block]:
+    incident = summary.incident
+    status = text(incident.status.value, locale)
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain(f"#{incident.id} {incident.title}", 150)},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*{text('status', locale)}*\n{escape(status)}"},
+                {
+                    "type": "mrkdwn",
+                    "text": f"*{text('severity', locale)}*\n{escape(incident.severity)}",
+                },
+            ],
+        },
+    ]
+    for name, number in summary.hotlines:
+        line = f"{text('hotline', locale)} {name}: {number}"
+        blocks.append({"type": "section", "text": _plain(line)})
+    if summary.lines:
+        latest = "\n".join(summary.lines)
+        blocks.append({"type": "section", "text": _plain(f"{text('latest', locale)}\n{latest}")})
+    if incident.status.is_open:
+        blocks.append(_buttons(incident.id, locale))
+    return blocks
+
+
+def _buttons(incident_id: int, locale: str) -> Block:
+    value = str(incident_id)
+
+    def button(action: str, label: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "type": "button",
+            "action_id": action,
+            "value": value,
+            "text": _plain(text(label, locale), 75),
+            **extra,
+        }
+
+    confirm = {
+        "title": _plain(text("confirm_resolve", locale), 100),
+        "text": _plain(text("confirm_resolve_text", locale), 300),
+        "confirm": _plain(text("resolve", locale), 30),
+        "deny": _plain(text("cancel", locale), 30),
+    }
+    return {
+        "type": "actions",
+        "block_id": f"surge-incident-{incident_id}",
+        "elements": [
+            button(ACK, "ack", style="primary"),
+            button(ESCALATE, "escalate", style="danger"),
+            button(RESOLVE, "resolve", confirm=confirm),
+        ],
+    }
+
+
+def summary_text(summary: Summary, locale: str) -> str:
+    """The notification's plain text (Slack shows it where blocks cannot be shown)."""
+    incident = summary.incident
+    return f"#{incident.id} {incident.title}: {text(incident.status.value, locale)}"

@@ -1,0 +1,134 @@
+"""The routes Slack calls: slash commands and interactivity (the summary's buttons).
+
+Every request must carry Slack's v0 signature over its raw body, made with the app's
+signing secret, and a timestamp at most five minutes old (slack-sdk's SignatureVerifier);
+anything else gets 401 before the body is read as a command. The routes get no surge
+token: the signature is the caller's proof.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from surge.runtime import Runtime
+from surge.web.keys import RUNTIME
+from surge_slack import respond
+from surge_slack.workspace import SlackWorkspace
+
+log = logging.getLogger(__name__)
+COMMANDS = "/api/v1/slack/commands"
+ACTIONS = "/api/v1/slack/actions"
+REPLY_TIMEOUT = 3.0  # seconds for an answer through a response_url
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post(COMMANDS, slash_command)
+    app.router.add_post(ACTIONS, interaction)
+
+
+async def slash_command(request: web.Request) -> web.Response:
+    runtime, workspace, form = await _verified(request)
+    user = form.get("user_id", "")
+    person = await workspace.directory.who(user)
+    locale = workspace.directory.locale_of(user)
+    answer = await respond.slash(runtime, person, user, form.get("text", ""), locale)
+    return web.json_response({"response_type": "ephemeral", "text": answer})
+
+
+async def interaction(request: web.Request) -> web.Response:
+    runtime, workspace, form = await _verified(request)
+    payload = _payload(form)
+    if payload.get("type") != "block_actions":
+        return web.Response()  # other interactions (views, shortcuts) are not surge's
+    user = str((payload.get("user") or {}).get("id") or "")
+    actions = payload.get("actions") or []
+    if not actions or not isinstance(actions[0], dict):
+        raise web.HTTPBadRequest(reason="a block_actions payload needs actions")
+    person = await workspace.directory.who(user)
+    locale = workspace.directory.locale_of(user)
+    action = actions[0]
+    answer = await respond.button(
+        runtime, person, user, str(action.get("action_id")), str(action.get("value")), locale
+    )
+    url = payload.get("response_url")
+    if answer is not None and isinstance(url, str) and url:
+        await _reply(workspace, url, answer)
+    return web.Response()
+
+
+async def _verified(request: web.Request) -> tuple[Runtime, SlackWorkspace, dict[str, str]]:
+    runtime = request.app[RUNTIME]
+    channels = runtime.engine.services.channels
+    workspace = channels.connection("slack") if channels is not None else None
+    if not isinstance(workspace, SlackWorkspace) or workspace.settings is None:
+        raise web.HTTPNotFound(reason="Slack is not set up here: plugins.slack in the config")
+    secret = workspace.settings.signing_secret()
+    if not secret:
+        raise web.HTTPServiceUnavailable(
+            reason=f"the Slack signing secret is not set: export "
+            f"{workspace.settings.signing_secret_env}"
+        )
+    body = await request.read()
+    if not _signed(secret, body, request):
+        raise web.HTTPUnauthorized(
+            reason="not signed by Slack: the signature is missing or wrong, or the request is "
+            "more than 5 minutes old"
+        )
+    form = _form(body)
+    team = workspace.settings.team
+    if team and _team(form) != team:
+        raise web.HTTPForbidden(reason="this request comes from another Slack workspace")
+    return runtime, workspace, form
+
+
+def _signed(secret: str, body: bytes, request: web.Request) -> bool:
+    headers = {key: value for key, value in request.headers.items()}
+    try:
+        return SignatureVerifier(secret).is_valid_request(body, headers)
+    except (ValueError, UnicodeDecodeError):  # a timestamp that is no number, a bad body
+        return False
+
+
+def _form(body: bytes) -> dict[str, str]:
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=100)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise web.HTTPBadRequest(reason=f"the body is not a form: {error}") from None
+    return {key: values[-1] for key, values in fields.items()}
+
+
+def _team(form: dict[str, str]) -> str:
+    if "team_id" in form:
+        return form["team_id"]
+    payload = _payload(form)
+    return str((payload.get("team") or {}).get("id") or "")
+
+
+def _payload(form: dict[str, str]) -> dict[str, Any]:
+    """An interaction's ``payload`` field, or a 400 saying it is not one."""
+    try:
+        payload = json.loads(form.get("payload", ""))
+    except ValueError:
+        raise web.HTTPBadRequest(reason="the body needs payload=JSON") from None
+    if not isinstance(payload, dict):
+        raise web.HTTPBadRequest(reason="payload must be a JSON object")
+    return payload
+
+
+async def _reply(workspace: SlackWorkspace, url: str, answer: str) -> None:
+    """An ephemeral answer through the interaction's response_url; a failure is logged."""
+    timeout = aiohttp.ClientTimeout(total=REPLY_TIMEOUT)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        client = AsyncWebhookClient(url, session=session)
+        try:
+            await client.send(text=answer, response_type="ephemeral", replace_original=False)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("could not answer through the Slack response_url: %s", error)

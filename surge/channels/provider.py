@@ -1,0 +1,147 @@
+"""What a channel provider is: the contract between surge's channel actions and a vendor.
+
+A plugin registers provider *types* (``slack``, ``webhook``, ``email``) through the
+``surge_register_channel_providers`` hook. For each runtime, surge asks each type that the
+config uses to ``connect`` once (one Slack client, one HTTP session), then to ``bind``
+every channel configured with it. The channel actions then call the bound provider;
+nothing in a playbook names the vendor.
+
+Every call carries a key that is the same when a step is run again after a crash.
+``Message.recovering`` tells a provider that an earlier attempt with this key may have
+reached the far side: it should look (Slack: the channel's history) before sending again,
+or hand the key to a far side that de-duplicates (webhooks: ``Idempotency-Key``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from surge.channels.config import ChannelBinding
+    from surge.config import Config
+    from surge.scripts.rules import Rendered
+    from surge.store.records import Incident
+    from surge.yamlcheck import Checker
+
+
+class ChannelError(Exception):
+    """A provider could not do what it was asked. ``retryable``: trying again later may
+    work (rate limits, outages); otherwise it will not (a channel that does not exist)."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class Room:
+    """Where an incident's messages go on one channel: a room the provider opened for it
+    (a new Slack channel) or the fixed place the channel is configured with."""
+
+    id: str  # the provider's id: a Slack channel id, a mail list
+    name: str = ""
+    url: str = ""
+    created: bool = False  # made for this incident, so closing it may archive it
+    data: dict[str, Any] = field(default_factory=dict)  # what else the provider keeps
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    incident: Incident
+    name: str  # the playbook's name for the room, e.g. outage-web-chat
+    topic: str
+    purpose: str
+    invite: tuple[str, ...]  # people and groups in the provider's own ids
+    key: str
+    recovering: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message rendered from an approved response script, in one or more locales."""
+
+    incident: Incident
+    key: str
+    script_id: str
+    texts: tuple[Rendered, ...]
+    kind: str = "post"  # post, or script (the incident's active script, for agents)
+    started_at: datetime | None = None  # when the first attempt began (for look-ups)
+    recovering: bool = False
+
+    @property
+    def text(self) -> str:
+        """Every locale's wording, one paragraph each: for providers with plain text."""
+        return "\n\n".join(item.text for item in self.texts)
+
+
+@dataclass(frozen=True)
+class Posted:
+    ref: str  # the provider's id for the message: a Slack ts, a Message-ID
+    room: str = ""  # where it went: a Slack channel id
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An incident at a glance, for the message a room keeps up to date."""
+
+    incident: Incident
+    lines: tuple[str, ...]  # the latest timeline entries, oldest first, secrets masked
+    hotlines: tuple[tuple[str, str], ...] = ()  # (hotline, number) switched on
+
+
+class ChannelProvider(ABC):
+    """One configured channel, bound to its provider type."""
+
+    medium: str | None = None  # the script rules' channel for length limits (chat, email)
+
+    @abstractmethod
+    async def open(self, request: OpenRequest) -> Room:
+        """Open a room for the incident, or name the fixed place this channel posts to."""
+
+    @abstractmethod
+    async def post(self, room: Room | None, message: Message) -> Posted:
+        """Post ``message`` in ``room`` (None: no room was opened; use the fixed place)."""
+
+    async def close(self, room: Room) -> None:  # noqa: B027 (optional for providers)
+        """Close a room when the incident is over (archive it, if the provider made it)."""
+
+    async def pin(self, posted: Posted) -> bool:
+        """Pin a message where everyone sees it. False: this provider cannot pin."""
+        return False
+
+    async def unpin(self, posted: Posted) -> bool:
+        return False
+
+    async def summarize(
+        self, room: Room, summary: Summary, previous: Posted | None
+    ) -> Posted | None:
+        """Post the incident's summary in ``room``, or update ``previous``. None: this
+        provider keeps no summary."""
+        return None
+
+
+class ProviderConnection(ABC):
+    """One provider type in one runtime: what its channels share (a client, a session)."""
+
+    @abstractmethod
+    def bind(self, binding: ChannelBinding, check: Checker) -> ChannelProvider | None:
+        """The provider for one configured channel; report bad settings to ``check``
+        (``check.keys(binding.node, …)`` reports unknown ones) and return None then."""
+
+    async def close(self) -> None:  # noqa: B027 (optional for connections)
+        """Release what ``connect`` made (sessions, clients)."""
+
+
+@dataclass(frozen=True)
+class ProviderType:
+    """A kind of channel a plugin offers, by the name ``provider:`` gives in config."""
+
+    name: str
+    # called once per runtime that uses the type; report bad plugin settings to the Checker
+    connect: Callable[[Config, Checker], ProviderConnection]
+    description: str = ""

@@ -1,0 +1,118 @@
+"""Fixtures for the Slack tests: the local Slack server, a config that points the plugin
+at it, approved scripts, and Slack's request signing done the way Slack does it."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import surge_slack.plugin
+from support import waiting
+from support.slack import RESPONDER, SIGNING_SECRET, TOKEN, VIEWER, FakeSlack, slack_app
+
+from surge.config import Config, parse_config
+from surge.runtime import Runtime
+from surge.scripts.approval import approve
+
+SCRIPT = """
+id: agents-update
+title: Agents update
+author: ana
+vars:
+  service: {type: string, required: true}
+  hotline: {type: string, default: "none yet"}
+locales:
+  zh-CN: "{{ service }}暂时无法使用，请引导客户拨打临时热线{{ hotline }}。"
+  en: "{{ service }} is down; send customers to the temporary hotline {{ hotline }}."
+rules:
+  forbidden: {"*": ["100%"], en: [guarantee]}
+"""
+CHANNELS = """
+channels:
+  incident-room:
+    provider: slack
+    name: "inc-{{ incident.id }}-{{ name }}"
+    invite: [U0RESP01, S0GROUP1]
+    backup: room-mail
+  agents: {provider: slack, channel: cs-agents, locales: [zh-CN, en], backup: agents-mail}
+  agents-mail: {provider: email, to: [agents@example.com]}
+  room-mail: {provider: email, to: [oncall@example.com]}
+"""
+
+
+@pytest.fixture
+async def fake_slack(aiohttp_server: Any) -> FakeSlack:
+    slack = FakeSlack()
+    server = await aiohttp_server(slack_app(slack), host="127.0.0.1")
+    slack.url = str(server.make_url("/api/"))
+    slack.add_channel("cs-agents")
+    slack.add_users(RESPONDER, VIEWER, "U0GRP001", "U0GRP002")
+    slack.usergroups["S0GROUP1"] = ["U0GRP001", "U0GRP002", RESPONDER]
+    return slack
+
+
+@pytest.fixture
+def eventually() -> Callable[..., Awaitable[Any]]:
+    return waiting.eventually
+
+
+@pytest.fixture
+def slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+
+
+@pytest.fixture
+def slack_config(
+    tmp_path: Path, playbook_dir: Path, fake_slack: FakeSlack, smtp_server: Any, slack_env: None
+) -> Callable[..., Config]:
+    """``slack_config(channels=CHANNELS, extra="")``: a parsed config on the local servers."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "agents-update.yaml").write_text(SCRIPT, encoding="utf-8")
+
+    def make(channels: str = CHANNELS, extra: str = "") -> Config:
+        text = textwrap.dedent(f"""
+            store: sqlite:///{tmp_path / "surge.db"}
+            playbooks: {playbook_dir}
+            scripts: {{folder: {scripts}}}
+            engine: {{lease: 1s, poll_interval: 20ms}}
+            smtp: {{host: 127.0.0.1, port: {smtp_server.port}, security: none}}
+            plugins:
+              slack:
+                token_env: SLACK_BOT_TOKEN
+                signing_secret_env: SLACK_SIGNING_SECRET
+                base_url: {fake_slack.url}
+                team: T0TEST01
+                users:
+                  {RESPONDER}: {{name: lee, role: responder}}
+                  {VIEWER}: {{name: vic, role: viewer, locale: zh-CN}}
+        """)
+        return parse_config(text + textwrap.dedent(channels) + textwrap.dedent(extra), "t.yaml")
+
+    return make
+
+
+@pytest.fixture
+def slack_runtime(
+    make_runtime: Any, slack_config: Callable[..., Config]
+) -> Callable[..., Awaitable[Runtime]]:
+    """A started runtime with the Slack plugin and the script approved."""
+
+    async def make(
+        channels: str = CHANNELS, extra: str = "", start: bool = True, approved: bool = True
+    ) -> Runtime:
+        runtime: Runtime = await make_runtime(
+            config=slack_config(channels, extra), plugins=[surge_slack.plugin], start=start
+        )
+        script = runtime.scripts.get("agents-update")
+        assert script is not None
+        if approved:
+            await approve(runtime.store, script, "bo", datetime.now(UTC))
+        return runtime
+
+    return make
