@@ -15,6 +15,8 @@ from surge.store.records import (
     AdmitRequest,
     AdmitResult,
     Approval,
+    AuditEntry,
+    AuditQuery,
     EngineRecord,
     Incident,
     IncidentStatus,
@@ -269,3 +271,14 @@ class Store(ABC):
 
     @abstractmethod
     async def active_script(self, incident_id: int) -> ActiveScript | None: ...
+
+    # -- audit --
+
+    @abstractmethod
+    async def add_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append an entry to the audit log; returns it with its id set. Nothing changes
+        or removes an entry once written."""
+
+    @abstractmethod
+    async def audit_entries(self, query: AuditQuery) -> list[AuditEntry]:
+        """Newest first, those that match every filter the query sets."""

@@ -18,6 +18,7 @@ from surge.store.records import (
     TimelineEntry,
     TokenRecord,
 )
+from surge.store.sqlite.audit import AuditStore
 from surge.store.sqlite.database import Database
 from surge.store.sqlite.rows import (
     OPEN_RUN,
@@ -42,7 +43,7 @@ from surge.store.sqlite.scripts import ScriptStore
 from surge.store.sqlite.signals import SignalStore
 
 
-class SqliteStore(SignalStore, ScriptStore, Store):
+class SqliteStore(SignalStore, ScriptStore, AuditStore, Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.db = Database(url)
