@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from surge.audit.settings import AuditSettings, parse_audit
 from surge.mail import SmtpSettings, parse_smtp
 from surge.redact import sensitive_values
+from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
 
-ROLES = ("viewer", "responder", "comms", "admin", "alert-source")
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
 RESERVED_SECTIONS = ("components", "channels", "pagers", "rota")
@@ -105,6 +106,7 @@ class Config:
     prometheus: PrometheusSettings | None = None
     scripts: ScriptSettings = field(default_factory=ScriptSettings)
     smtp: SmtpSettings | None = None  # the mail server pages, subscriptions and lists use
+    audit: AuditSettings = field(default_factory=AuditSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -165,6 +167,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "prometheus",
         "scripts",
         "smtp",
+        "audit",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -197,6 +200,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.scripts = _scripts(fields["scripts"], check)
     if "smtp" in fields:
         config.smtp = parse_smtp(fields["smtp"], check, "smtp")
+    if "audit" in fields:
+        config.audit = parse_audit(fields["audit"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from surge.actions import ActionRegistry
+from surge.audit.log import AuditLog
 from surge.config import DEFAULT_SCRIPTS, Config
 from surge.engine.engine import Engine
 from surge.metrics import Metrics
@@ -32,6 +33,7 @@ class Runtime:
     store: Store
     engine: Engine
     triggers: Triggers
+    audit: AuditLog
     problems: list[YamlProblem] = field(default_factory=list)
     scripts: ScriptLibrary = field(default_factory=ScriptLibrary)
 
@@ -73,6 +75,8 @@ def build_runtime(
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
     engine.services.scripts = Scripts(scripts, store, templates)
     triggers = Triggers(engine, config)
+    audit = AuditLog(store, config.secrets(), engine.clock)
+    engine.services.audit = audit
     return Runtime(
         config,
         plugins,
@@ -82,6 +86,7 @@ def build_runtime(
         store,
         engine,
         triggers,
+        audit,
         [*problems, *script_problems],
         scripts,
     )

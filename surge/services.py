@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from surge.audit.log import AuditLog
     from surge.scripts.active import Scripts
 
 
 @dataclass
 class Services:
     scripts: Scripts | None = None
+    audit: AuditLog | None = None  # record a change a person asked for (surge.audit)
