@@ -25,13 +25,17 @@ routes = web.RouteTableDef()
 MAX_TARGET = 200  # characters of a denied request's path kept as its target
 
 
-def actor(request: web.Request) -> Actor:
-    """The caller: its token, and its address (``X-Forwarded-For`` only from a trusted
-    proxy, see ``audit.trusted_proxies``)."""
-    caller = principal(request)
+def actor(request: web.Request, name: str | None = None, role: str | None = None) -> Actor:
+    """The caller, from its address (``X-Forwarded-For`` only from a trusted proxy, see
+    ``audit.trusted_proxies``): the bearer token's name and role, or, on a public route
+    that verified its caller another way (a chat tool's signature), the ``name`` and
+    ``role`` given."""
+    if name is None:
+        caller = principal(request)
+        name, role = caller.name, caller.role
     return http_actor(
-        caller.name,
-        caller.role,
+        name,
+        role or "",
         request.remote,
         request.headers.getall("X-Forwarded-For", []),
         runtime(request).config.audit.trusted_proxies,
@@ -39,15 +43,21 @@ def actor(request: web.Request) -> Actor:
 
 
 async def audit(
-    request: web.Request, change: Change, outcome: AuditOutcome = AuditOutcome.OK
+    request: web.Request,
+    change: Change,
+    outcome: AuditOutcome = AuditOutcome.OK,
+    *,
+    who: Actor | None = None,
 ) -> None:
-    """Record what this request changed. The change is made already: a store that cannot
-    take the entry is logged as an error rather than turned into a failed answer."""
+    """Record what this request changed, as ``who`` (default: the token's ``actor``).
+
+    The change is made already: a store that cannot take the entry is logged as an
+    error rather than turned into a failed answer."""
+    caller = who or actor(request)
     try:
-        await runtime(request).audit.record(actor(request), change, outcome)
+        await runtime(request).audit.record(caller, change, outcome)
     except Exception:
-        who = principal(request).name
-        log.exception("could not record %s by %s in the audit log", change, who)
+        log.exception("could not record %s by %s in the audit log", change, caller.name)
 
 
 async def audit_denied(request: web.Request, reason: str) -> None:

@@ -233,3 +233,36 @@ async def test_admins_read_the_log_with_filters_and_pages(world: Client) -> None
     assert len(problems["problems"]) == 4
     for role in ("viewer", "responder", "comms", "alert-source"):
         assert "admin" in (await read("", role=role, status=403))["error"]
+
+
+async def test_a_public_route_audits_the_caller_it_verified_itself(
+    tmp_path: Path, aiohttp_client: Any
+) -> None:
+    from surge.audit.changes import Change
+    from surge.plugin import hookimpl
+    from surge.web.audit import actor, audit
+    from surge.web.auth import public
+
+    class Chat:
+        name = "chat"
+
+        @public("verified by the chat tool's signature")
+        async def button(self, request: web.Request) -> web.Response:
+            who = actor(request, "chat:U123", "chat")
+            await audit(request, Change("incident.ack", "incident:1"), who=who)
+            return web.json_response({})
+
+        @hookimpl
+        def surge_web_routes(self, app: web.Application) -> None:
+            app.router.add_post("/plugins/chat/button", self.button)
+
+    app = create_app(world_config(tmp_path), extra_plugins=[Chat()], load_entry_points=False)
+    client: Client = await aiohttp_client(app)
+    assert (await client.post("/plugins/chat/button")).status == 200
+    [entry] = await entries(client)
+    assert (entry.actor, entry.role, entry.address, entry.action) == (
+        "chat:U123",
+        "chat",
+        "127.0.0.1",
+        "incident.ack",
+    )
