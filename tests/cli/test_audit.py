@@ -96,3 +96,28 @@ def test_through_a_server_only_admins_read_the_log(cli: Cli, server: Server) -> 
     assert denied.code == 1 and "role 'viewer' may not do this" in denied.err
     shown = cli("audit", "--outcome", "denied", "--json", *remote, config=server.config).json()
     assert [item["actor"] for item in shown["entries"]] == ["viewer-1"]
+
+
+def documented_commands() -> list[list[str]]:
+    """The ``surge audit`` lines of docs/api.md's example, as argument lists."""
+    import re
+    import shlex
+
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```sh\n(surge audit.*?)```", text, re.S)
+    return [shlex.split(line.split("  #")[0])[1:] for line in block.splitlines() if line]
+
+
+def test_the_documented_commands_run(cli: Cli, server: Server) -> None:
+    commands = documented_commands()
+    assert len(commands) == 4
+    assert cli("trigger", "example", "-p", "reason=x").code == 0
+    for argv in commands:
+        if "--server" in argv:  # against the real server, with an admin token it accepts
+            made = cli("token", "create", "--role", "admin", "--json", config=server.config)
+            argv = [server.url if item == "http://127.0.0.1:8080" else item for item in argv]
+            argv = [made.json()["token"] if item == "$ADMIN_TOKEN" else item for item in argv]
+            result = cli(*argv, config=server.config)
+        else:
+            result = cli(*argv)
+        assert result.code == 0, (argv, result)
