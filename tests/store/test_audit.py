@@ -7,8 +7,6 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from surge.audit.actor import Actor
 from surge.audit.changes import Change
 from surge.audit.log import AuditLog
@@ -17,14 +15,6 @@ from surge.store.base import Store
 from surge.store.records import AuditEntry, AuditOutcome, AuditQuery
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = open_store(f"sqlite:///{tmp_path}/surge.db")
-    await store.open()
-    yield store
-    await store.close()
 
 
 def entry(action: str, minutes: int = 0, **fields: object) -> AuditEntry:

@@ -49,14 +49,6 @@ def run(step: str, index: int = 0, due: datetime = NOW) -> NewRun:
     return NewRun(Phase.STEPS, index, step, "log", 1, due)
 
 
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = open_store(f"sqlite:///{tmp_path}/surge.db")
-    await store.open()
-    yield store
-    await store.close()
-
-
 def test_urls_are_relative_with_three_slashes_and_absolute_with_four():
     assert sqlite_path("sqlite:///var/surge.db")[0] == Path("var/surge.db")
     assert sqlite_path("sqlite:////srv/surge.db")[0] == Path("/srv/surge.db")
