@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from surge.audit.settings import AuditSettings, parse_audit
 from surge.channels.config import (
     ChannelBinding,
     HotlineSettings,
@@ -23,10 +24,10 @@ from surge.channels.config import (
 from surge.mail import SmtpSettings, parse_smtp
 from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
+from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
 
-ROLES = ("viewer", "responder", "comms", "admin", "alert-source")
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
 RESERVED_SECTIONS = ("components", "pagers", "rota")
@@ -117,6 +118,7 @@ class Config:
     channels: dict[str, ChannelBinding] = field(default_factory=dict)  # surge/channels
     hotlines: dict[str, HotlineSettings] = field(default_factory=dict)
     plugins: dict[str, PluginSection] = field(default_factory=dict)  # each plugin's own
+    audit: AuditSettings = field(default_factory=AuditSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -184,6 +186,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "channels",
         "hotlines",
         "plugins",
+        "audit",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -223,6 +226,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         _check_telephony(config, check)
     if "plugins" in fields:
         config.plugins = parse_plugins(fields["plugins"], check)
+    if "audit" in fields:
+        config.audit = parse_audit(fields["audit"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from surge.actions import ActionRegistry
+from surge.audit.log import AuditLog
 from surge.channels.events import SummaryUpdates
 from surge.channels.hub import Channels
 from surge.config import DEFAULT_SCRIPTS, Config
@@ -34,6 +35,7 @@ class Runtime:
     store: Store
     engine: Engine
     triggers: Triggers
+    audit: AuditLog
     problems: list[YamlProblem] = field(default_factory=list)
     scripts: ScriptLibrary = field(default_factory=ScriptLibrary)
 
@@ -94,17 +96,20 @@ def build_runtime(
     )
     engine.services.channels = summaries.channels = channels
     triggers = Triggers(engine, config)
+    audit = AuditLog(store, config.secrets(), engine.clock)
+    engine.services.audit = audit
     return Runtime(
-        config,
-        plugins,
-        actions,
-        templates,
-        playbooks,
-        store,
-        engine,
-        triggers,
-        [*problems, *script_problems, *channels.problems],
-        scripts,
+        config=config,
+        plugins=plugins,
+        actions=actions,
+        templates=templates,
+        playbooks=playbooks,
+        store=store,
+        engine=engine,
+        triggers=triggers,
+        audit=audit,
+        problems=[*problems, *script_problems, *channels.problems],
+        scripts=scripts,
     )
 
 

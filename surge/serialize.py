@@ -8,7 +8,7 @@ from typing import Any
 
 from surge.playbook.model import AlertTrigger, ManualTrigger, MetricTrigger, Playbook, Trigger
 from surge.redact import Redactor
-from surge.store.records import Incident, Silence, StepRun, TimelineEntry
+from surge.store.records import AuditEntry, Incident, Silence, StepRun, TimelineEntry
 from surge.triggers.silences import silence_state
 
 _PARAMS = Redactor()  # masks params under names like token or password; the timeline does too
@@ -117,4 +117,19 @@ def silence(record: Silence, at: datetime) -> dict[str, Any]:
         "created_at": _time(record.created_at),
         "expired_at": _time(record.expired_at),
         "state": silence_state(record, at),
+    }
+
+
+def audit_entry(record: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "at": _time(record.at),
+        "actor": record.actor,
+        "role": record.role,
+        "origin": record.origin,
+        "address": record.address,
+        "action": record.action,
+        "target": record.target,
+        "outcome": record.outcome.value,
+        "detail": record.detail,
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from surge.audit.log import AuditLog
     from surge.channels.hub import Channels
     from surge.scripts.active import Scripts
 
@@ -21,3 +22,4 @@ if TYPE_CHECKING:
 class Services:
     scripts: Scripts | None = None
     channels: Channels | None = None  # surge/channels: rooms, posts, broadcasts
+    audit: AuditLog | None = None  # record a change a person asked for (surge.audit)

@@ -38,8 +38,10 @@ def test_the_shipped_playbooks_validate(builtins):
 def test_the_shipped_config_and_the_documented_config_parse():
     shipped = parse_config((ROOT / "config" / "surge.yaml").read_bytes(), "config/surge.yaml")
     assert shipped.store == "sqlite:///var/surge.db"
-    [block] = yaml_blocks((ROOT / "docs" / "deployment.md").read_text(encoding="utf-8"))
+    block, *fragments = yaml_blocks((ROOT / "docs" / "deployment.md").read_text(encoding="utf-8"))
     documented = parse_config(block, "docs/deployment.md")
+    [proxies] = [parse_config(text, "docs/deployment.md").audit for text in fragments]
+    assert [str(network) for network in proxies.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8"]
     assert documented.webhooks["backup-capacity"].secret_env == "CAPACITY_SECRET"
     assert documented.commands["scale-up"].argv == ("/usr/local/bin/scale", "up")
     assert documented.tokens[0].role == "alert-source"

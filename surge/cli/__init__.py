@@ -9,12 +9,13 @@ import sys
 from collections.abc import Sequence
 
 from surge import __version__
-from surge.cli import commands, scripts, silences, simulate
+from surge.cli import audit, commands, openapi, scripts, silences, simulate
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.cli.serve import serve
-from surge.config import ROLES, ConfigError
+from surge.config import ConfigError
 from surge.plugin.manager import PluginError
+from surge.roles import ROLES
 from surge.store import StoreError
 from surge.store.records import IncidentStatus
 
@@ -122,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     silences.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
+    audit.add_parser(sub, remote)
+    openapi.add_parser(sub, common)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 

@@ -15,6 +15,10 @@ from urllib.parse import quote
 import aiohttp
 
 from surge import serialize
+from surge.audit import changes
+from surge.audit.actor import Actor
+from surge.audit.changes import Change
+from surge.audit.query import QueryError, parse_query
 from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
 from surge.playbook.params import ParamError
 from surge.runtime import Runtime
@@ -65,6 +69,10 @@ class Backend(ABC):
     @abstractmethod
     async def expire_silence(self, silence_id: int) -> Json: ...
 
+    @abstractmethod
+    async def audit(self, filters: dict[str, str]) -> Json:
+        """``GET /api/v1/audit``'s answer for these query parameters."""
+
     async def engine_seen(self) -> bool:
         return True
 
@@ -73,10 +81,15 @@ class Backend(ABC):
 
 
 class LocalBackend(Backend):
-    def __init__(self, runtime: Runtime, actor: str) -> None:
+    """Works on the store directly; every change goes to the audit log as ``actor``'s."""
+
+    def __init__(self, runtime: Runtime, actor: Actor) -> None:
         self.runtime = runtime
         self.actor = actor
         self.where = f"store {runtime.config.store}"
+
+    async def _audit(self, change: Change) -> None:
+        await self.runtime.audit.record(self.actor, change)
 
     async def playbooks(self) -> Json:
         return {
@@ -87,7 +100,7 @@ class LocalBackend(Backend):
     async def trigger(self, playbook: str, params: dict[str, Any]) -> Json:
         try:
             incident = await self.runtime.engine.trigger(
-                playbook, params, actor=self.actor, source="cli"
+                playbook, params, actor=self.actor.name, source="cli"
             )
         except UnknownPlaybook:
             known = ", ".join(item.id for item in self.runtime.playbooks.all()) or "none loaded"
@@ -96,6 +109,7 @@ class LocalBackend(Backend):
             raise CliError(f"invalid params for {playbook}", 2, error.problems) from None
         except GroupBusy as busy:
             raise CliError(f"{busy}: see `surge show {busy.incident.id}`") from None
+        await self._audit(changes.incident_triggered(incident))
         return serialize.incident(incident)
 
     async def incidents(self, statuses: list[str], playbook: str | None, limit: int) -> list[Json]:
@@ -119,12 +133,13 @@ class LocalBackend(Backend):
     async def change_status(self, incident_id: int, action: str, note: str) -> Json:
         try:
             record = await self.runtime.engine.change_status(
-                incident_id, STATUS_VERBS[action], self.actor, note
+                incident_id, STATUS_VERBS[action], self.actor.name, note
             )
         except UnknownIncident:
             raise CliError(f"no incident {incident_id}") from None
         except TransitionError as error:
             raise CliError(str(error)) from None
+        await self._audit(changes.incident_status(incident_id, action, note))
         return serialize.incident(record)
 
     async def silences(self, include_expired: bool) -> list[Json]:
@@ -137,17 +152,32 @@ class LocalBackend(Backend):
     async def add_silence(self, body: Json) -> Json:
         now = self.runtime.engine.clock()
         try:
-            silence = silence_from_json(body, created_by=self.actor, now=now)
+            silence = silence_from_json(body, created_by=self.actor.name, now=now)
         except SilenceError as error:
             raise CliError("invalid silence", 2, error.problems) from None
-        return serialize.silence(await self.runtime.store.add_silence(silence), now)
+        shown = serialize.silence(await self.runtime.store.add_silence(silence), now)
+        await self._audit(changes.silence_added(shown))
+        return shown
 
     async def expire_silence(self, silence_id: int) -> Json:
         now = self.runtime.engine.clock()
         silence = await expire_by_hand(self.runtime.store, silence_id, now)
         if silence is None:
             raise CliError(f"no silence {silence_id}")
+        await self._audit(changes.silence_expired(silence_id))
         return serialize.silence(silence, now)
+
+    async def audit(self, filters: dict[str, str]) -> Json:
+        try:
+            query = parse_query(filters)
+        except QueryError as error:
+            raise CliError("invalid filters", 2, error.problems) from None
+        found = await self.runtime.audit.entries(query)
+        more = len(found) == query.limit and found
+        return {
+            "entries": [serialize.audit_entry(item) for item in found],
+            "next_before": found[-1].id if more else None,
+        }
 
     async def engine_seen(self) -> bool:
         lease = self.runtime.config.engine.lease
@@ -242,6 +272,10 @@ class HttpBackend(Backend):
 
     async def expire_silence(self, silence_id: int) -> Json:
         data: Json = await self._call("POST", f"/api/v1/silences/{silence_id}/expire")
+        return data
+
+    async def audit(self, filters: dict[str, str]) -> Json:
+        data: Json = await self._call("GET", "/api/v1/audit", params=list(filters.items()))
         return data
 
     async def close(self) -> None:

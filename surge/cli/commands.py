@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import os
 import time
@@ -12,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from surge.audit.actor import cli_actor
 from surge.cli import render
 from surge.cli.backend import Backend, CliError, HttpBackend, LocalBackend
 from surge.cli.render import err, out
@@ -49,15 +49,10 @@ async def dispatch(args: argparse.Namespace) -> int:
         "silence": silence,
         "simulate": simulate_command,
         "scripts": scripts_command,
+        "audit": audit_command,
+        "openapi": openapi_command,
     }
     return await handlers[args.command](args)
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 async def _backend(args: argparse.Namespace) -> Backend:
@@ -66,7 +61,7 @@ async def _backend(args: argparse.Namespace) -> Backend:
         return HttpBackend(server, args.token or os.environ.get("SURGE_TOKEN"))
     runtime = build_runtime(load_config(args.config))
     await runtime.open()
-    return LocalBackend(runtime, _actor())
+    return LocalBackend(runtime, cli_actor())
 
 
 async def _with_backend(args: argparse.Namespace, work: Callable[[Backend], Awaitable[int]]) -> int:
@@ -389,5 +384,17 @@ async def simulate_command(args: argparse.Namespace) -> int:
 
 async def scripts_command(args: argparse.Namespace) -> int:
     from surge.cli.scripts import command
+
+    return await command(args)
+
+
+async def audit_command(args: argparse.Namespace) -> int:
+    from surge.cli.audit import command
+
+    return await _with_backend(args, command(args))
+
+
+async def openapi_command(args: argparse.Namespace) -> int:
+    from surge.cli.openapi import command
 
     return await command(args)

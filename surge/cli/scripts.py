@@ -9,6 +9,8 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 
+from surge.audit.actor import cli_actor
+from surge.audit.changes import Change
 from surge.cli import render
 from surge.cli.backend import CliError
 from surge.cli.render import err, out
@@ -73,6 +75,8 @@ async def _approve(runtime: Runtime, args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise CliError(str(error), 2) from None
+    detail = {"sha256": approval.sha256, "approved_by": approval.approved_by, "note": args.note}
+    await runtime.audit.record(cli_actor(), Change("script.approve", f"script:{script.id}", detail))
     if args.json:
         render.print_json(
             {

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from surge.audit.actor import cli_actor
+from surge.audit.changes import Change
+from surge.audit.log import AuditLog
 from surge.cli import render
 from surge.cli.backend import CliError
 from surge.cli.render import err, out
@@ -21,6 +24,11 @@ async def _store(args: argparse.Namespace) -> Store:
     return store
 
 
+async def _audit(store: Store, change: Change) -> None:
+    """Token changes are kept in the audit log: who, the name and the role, never the token."""
+    await AuditLog(store).record(cli_actor(), change)
+
+
 async def create(args: argparse.Namespace) -> int:
     store = await _store(args)
     try:
@@ -31,6 +39,7 @@ async def create(args: argparse.Namespace) -> int:
             await store.add_token(TokenRecord(name, args.role, digest, utcnow()))
         except StoreError as error:
             raise CliError(str(error)) from None
+        await _audit(store, Change("token.create", f"token:{name}", {"role": args.role}))
     finally:
         await store.close()
     if args.json:
@@ -96,6 +105,8 @@ async def revoke(args: argparse.Namespace) -> int:
     store = await _store(args)
     try:
         done = await store.revoke_token(args.name, utcnow())
+        if done:
+            await _audit(store, Change("token.revoke", f"token:{args.name}"))
     finally:
         await store.close()
     if not done:

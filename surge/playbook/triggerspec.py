@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
 
-from surge.config import ROLES
 from surge.playbook.model import (
     AlertTrigger,
     ClearAction,
@@ -17,6 +16,7 @@ from surge.playbook.model import (
 )
 from surge.playbook.steps import read_duration, read_slug
 from surge.playbook.validate import Validator
+from surge.roles import ROLES
 from surge.triggers.matchers import Matcher, Operator, parse_matcher
 from surge.yamlcheck import Checker
 from surge.yamlpos import YNode

@@ -98,8 +98,10 @@ def surge_step_finished(incident: Incident, run: StepRun) -> Awaitable[None] | N
 def surge_web_routes(app: web.Application) -> None:
     """Add routes to the HTTP server (for example a chat tool's interactivity endpoint).
 
-    Called once while the app is built, before it starts. Routes a plugin adds get no
-    authentication from surge: check the caller yourself (signatures, tokens).
+    Called once while the app is built, before it starts. Like every route, a plugin's
+    decides who may call it: ``@requires(PERMISSION)`` (surge checks the bearer token's
+    role) or ``@public(why)`` (check the caller yourself: signatures); ``@describe``
+    puts it in /openapi.json (docs/plugins.md, "HTTP routes").
 
     :param app: the aiohttp application; add with ``app.router.add_get`` and friends.
     :return: nothing.

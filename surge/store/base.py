@@ -15,6 +15,8 @@ from surge.store.records import (
     AdmitRequest,
     AdmitResult,
     Approval,
+    AuditEntry,
+    AuditQuery,
     ChannelMessage,
     ChannelRoom,
     EngineRecord,
@@ -313,3 +315,14 @@ class Store(ABC):
         added to their resume state under ``"signal"`` (Escalate from a chat button).
 
         Returns how many runs were woken."""
+
+    # -- audit --
+
+    @abstractmethod
+    async def add_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append an entry to the audit log; returns it with its id set. Nothing changes
+        or removes an entry once written."""
+
+    @abstractmethod
+    async def audit_entries(self, query: AuditQuery) -> list[AuditEntry]:
+        """Newest first, those that match every filter the query sets."""

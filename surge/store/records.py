@@ -321,3 +321,41 @@ class HotlineRecord:
     opened_at: datetime
     number: str = ""
     closed_at: datetime | None = None
+
+
+class AuditOutcome(StrEnum):
+    OK = "ok"  # the change was made
+    DENIED = "denied"  # the caller's role may not do it (403)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change someone made (or was denied), kept for good: the audit log is append-only.
+
+    ``detail`` has secrets masked before it is stored; tokens never enter it."""
+
+    at: datetime
+    actor: str  # the token's name, or ``cli:USER`` on the store directly
+    role: str  # the token's role, or ``store`` for a command working on the store directly
+    origin: str  # where from: the client address (and the proxy), or ``cli@HOST as USER``
+    action: str  # what, as ``thing.verb``: incident.ack, silence.add, token.create, …
+    target: str = ""  # what it was done to, as ``kind:id``: incident:7, token:ci-bot
+    outcome: AuditOutcome = AuditOutcome.OK
+    detail: dict[str, Any] = field(default_factory=dict)
+    address: str = ""  # the client's IP address, for filtering; empty from the CLI
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit entries to read, newest first. ``action`` ending in ``*`` is a prefix."""
+
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    outcome: AuditOutcome | None = None
+    address: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before: int | None = None  # only entries with a smaller id: the next page
+    limit: int = 100

@@ -7,20 +7,93 @@ from typing import Any
 from aiohttp import web
 
 from surge import serialize
+from surge.audit import changes
 from surge.engine.engine import TransitionError, UnknownIncident
 from surge.playbook.params import ParamError
+from surge.roles import READ, RESPOND, TRIGGER
 from surge.store.base import GroupBusy
 from surge.store.records import STATUS_VERBS, IncidentStatus
+from surge.web.audit import audit
 from surge.web.auth import requires
 from surge.web.errors import error_response, json_body
 from surge.web.keys import principal, runtime
+from surge.web.openapi import Answer, Body, describe, path, query
+from surge.web.params import number, one, record_id
+from surge.web.schemas import (
+    ID,
+    INCIDENT,
+    INCIDENT_DETAIL,
+    OBJECT,
+    TEXT,
+    TEXTS,
+    TIMELINE_ENTRY,
+    record,
+)
 
-READERS = ("viewer", "responder", "comms")
+READERS = READ.roles  # for routes written before surge.roles; name READ instead
 routes = web.RouteTableDef()
+INCIDENT_ID = path("id", ID, "the incident's id", 1)
+PARAM = record(
+    {
+        "name": TEXT,
+        "type": {"enum": ["string", "int", "float", "bool", "duration", "enum", "list"]},
+        "required": {"type": "boolean"},
+        "default": {"description": "any JSON value, or null"},
+        "choices": {"type": "array"},
+        "min": {"type": ["number", "null"]},
+        "max": {"type": ["number", "null"]},
+        "item_type": TEXT,
+        "description": TEXT,
+    }
+)
+PLAYBOOK = record(
+    {
+        "id": TEXT,
+        "title": TEXT,
+        "kind": TEXT,
+        "severity": TEXT,
+        "description": TEXT,
+        "params": {"type": "object", "additionalProperties": PARAM},
+        "triggers": {
+            "type": "array",
+            "items": {**OBJECT, "description": "{manual: …}, {alert: …} or {metric: …}"},
+        },
+        "steps": TEXTS,
+        "on_resolve": TEXTS,
+        "source": TEXT,
+    }
+)
+PARAMS = {
+    "type": "object",
+    "description": "NAME: VALUE; JSON-typed or as text, checked against the playbook's params",
+}
+CREATED = Answer(
+    "the incident, opened; its steps run in the background",
+    INCIDENT,
+    headers={"Location": "/api/v1/incidents/ID"},
+)
+TRIGGER_ERRORS: dict[int, Answer | str] = {
+    201: CREATED,
+    400: "the params do not fit the playbook (`problems` lists each)",
+    403: "the role is not one the playbook's manual trigger lists",
+    404: "no such playbook (`known` lists those that exist)",
+    409: "the playbook's group has an open incident already (`incident` names it)",
+}
 
 
 @routes.get("/api/v1/playbooks")
-@requires(*READERS)
+@requires(READ)
+@describe(
+    "playbooks.list",
+    "The loaded playbooks, and the problems of those that did not load",
+    tags=["playbooks"],
+    responses={
+        200: Answer(
+            "playbooks, and problems as file:line:col: message",
+            record({"playbooks": {"type": "array", "items": PLAYBOOK}, "problems": TEXTS}),
+        )
+    },
+)
 async def list_playbooks(request: web.Request) -> web.Response:
     state = runtime(request)
     return web.json_response(
@@ -32,14 +105,42 @@ async def list_playbooks(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/playbooks/{playbook}/trigger")
-@requires("responder", "comms", "viewer")  # narrowed to the playbook's manual roles below
+@requires(TRIGGER)  # narrowed to the playbook's manual roles in _trigger
+@describe(
+    "playbooks.trigger",
+    "Open an incident of this playbook",
+    tags=["incidents"],
+    params=[path("playbook", TEXT, "the playbook's id", "example")],
+    body=Body(
+        record({"params": PARAMS}),
+        "the params; without a body, none (defaults fill in)",
+        example={"params": {"reason": "checkout errors at 5%"}},
+    ),
+    responses=TRIGGER_ERRORS,
+)
 async def trigger_playbook(request: web.Request) -> web.Response:
     body = await json_body(request)
     return await _trigger(request, request.match_info["playbook"], body.get("params", {}))
 
 
 @routes.post("/api/v1/incidents")
-@requires("responder", "comms", "viewer")
+@requires(TRIGGER)
+@describe(
+    "incidents.create",
+    "Open an incident, the playbook named in the body",
+    tags=["incidents"],
+    body=Body(
+        {
+            "type": "object",
+            "required": ["playbook"],
+            "properties": {"playbook": {"type": "string", "minLength": 1}, "params": PARAMS},
+        },
+        "the playbook's id and its params",
+        required=True,
+        example={"playbook": "example", "params": {"reason": "checkout errors at 5%"}},
+    ),
+    responses={**TRIGGER_ERRORS, 400: "no playbook named, or params that do not fit"},
+)
 async def create_incident(request: web.Request) -> web.Response:
     body = await json_body(request)
     playbook = body.get("playbook")
@@ -72,6 +173,7 @@ async def _trigger(request: web.Request, playbook_id: str, params: Any) -> web.R
         return error_response(
             409, f"{busy}: add to it or resolve it first", incident=busy.incident.id
         )
+    await audit(request, changes.incident_triggered(incident))
     return web.json_response(
         serialize.incident(incident),
         status=201,
@@ -79,29 +181,57 @@ async def _trigger(request: web.Request, playbook_id: str, params: Any) -> web.R
     )
 
 
+STATUS = {"enum": [status.value for status in IncidentStatus]}
+
+
 @routes.get("/api/v1/incidents")
-@requires(*READERS)
+@requires(READ)
+@describe(
+    "incidents.list",
+    "Incidents, newest first",
+    tags=["incidents"],
+    params=[
+        query(
+            "status",
+            {"type": "array", "items": STATUS},
+            "only these statuses; repeat it for several",
+            ["triggered"],
+        ),
+        query("playbook", TEXT, "only incidents of this playbook"),
+        query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "default 100", 50),
+    ],
+    responses={
+        200: Answer("incidents", record({"incidents": {"type": "array", "items": INCIDENT}})),
+        400: "a status that does not exist, or a limit that is not from 1 to 1000",
+    },
+)
 async def list_incidents(request: web.Request) -> web.Response:
-    query = request.query
     try:
-        statuses = [IncidentStatus(value) for value in query.getall("status", [])]
+        statuses = [IncidentStatus(value) for value in request.query.getall("status", [])]
     except ValueError:
         allowed = ", ".join(status.value for status in IncidentStatus)
         raise web.HTTPBadRequest(reason=f"status must be one of {allowed}") from None
-    limit = _number(query.get("limit", "100"), "limit must be a number")
+    limit = number(one(request, "limit", "100") or "", "limit must be a number")
     if not 1 <= limit <= 1000:
         raise web.HTTPBadRequest(reason="limit must be from 1 to 1000")
     incidents = await runtime(request).store.list_incidents(
-        statuses=statuses, playbook_id=query.get("playbook"), limit=limit
+        statuses=statuses, playbook_id=one(request, "playbook"), limit=limit
     )
     return web.json_response({"incidents": [serialize.incident(item) for item in incidents]})
 
 
 @routes.get("/api/v1/incidents/{id}")
-@requires(*READERS)
+@requires(READ)
+@describe(
+    "incidents.show",
+    "One incident with every step attempt and its whole timeline",
+    tags=["incidents"],
+    params=[INCIDENT_ID],
+    responses={200: Answer("the incident", INCIDENT_DETAIL), 404: "no such incident"},
+)
 async def show_incident(request: web.Request) -> web.Response:
     state = runtime(request)
-    incident_id = _incident_id(request)
+    incident_id = record_id(request, "incident")
     incident = await state.store.get_incident(incident_id)
     if incident is None:
         return error_response(404, f"no incident {incident_id}")
@@ -112,11 +242,29 @@ async def show_incident(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents/{id}/timeline")
-@requires(*READERS)
+@requires(READ)
+@describe(
+    "incidents.timeline",
+    "The incident and its timeline entries after a given one, oldest first",
+    description="Poll it with the last entry id seen to follow a run.",
+    tags=["incidents"],
+    params=[
+        INCIDENT_ID,
+        query("after", {"type": "integer"}, "only entries with a greater id (default 0)", 0),
+    ],
+    responses={
+        200: Answer(
+            "the incident and the entries",
+            record({"incident": INCIDENT, "timeline": {"type": "array", "items": TIMELINE_ENTRY}}),
+        ),
+        400: "after is not a number",
+        404: "no such incident",
+    },
+)
 async def incident_timeline(request: web.Request) -> web.Response:
     state = runtime(request)
-    incident_id = _incident_id(request)
-    after = _number(request.query.get("after", "0"), "after must be a timeline entry id (a number)")
+    incident_id = record_id(request, "incident")
+    after = number(one(request, "after", "0") or "", "after must be a timeline entry id (a number)")
     incident = await state.store.get_incident(incident_id)
     if incident is None:
         return error_response(404, f"no incident {incident_id}")
@@ -130,36 +278,45 @@ async def incident_timeline(request: web.Request) -> web.Response:
 
 
 @routes.post(r"/api/v1/incidents/{id}/{action:(ack|mitigate|resolve|cancel)}")
-@requires("responder")
+@requires(RESPOND)
+@describe(
+    "incidents.changeStatus",
+    "Acknowledge, mitigate, resolve or cancel an incident",
+    description="ack: from triggered; mitigate: from triggered or acknowledged; resolve and "
+    "cancel: from any open status (the steps not started are skipped, on_resolve runs). "
+    "A wait on the incident's status wakes at once.",
+    tags=["incidents"],
+    params=[
+        INCIDENT_ID,
+        path("action", {"enum": list(STATUS_VERBS)}, "the change", "ack"),
+    ],
+    body=Body(
+        record({"note": {**TEXT, "description": "shown on the timeline with the change"}}),
+        "optional: a note",
+        example={"note": "looking into it"},
+    ),
+    responses={
+        200: Answer("the incident as it is now", INCIDENT),
+        400: "note is not a string",
+        404: "no such incident",
+        409: "the incident's status does not allow the change",
+    },
+)
 async def change_status(request: web.Request) -> web.Response:
     state = runtime(request)
+    incident_id = record_id(request, "incident")
     body = await json_body(request)
     note = body.get("note", "")
     if not isinstance(note, str):
         raise web.HTTPBadRequest(reason='"note" must be a string')
-    status = STATUS_VERBS[request.match_info["action"]]
+    verb = request.match_info["action"]
     try:
         incident = await state.engine.change_status(
-            _incident_id(request), status, principal(request).name, note
+            incident_id, STATUS_VERBS[verb], principal(request).name, note
         )
     except UnknownIncident:
-        return error_response(404, f"no incident {request.match_info['id']}")
+        return error_response(404, f"no incident {incident_id}")
     except TransitionError as error:
         return error_response(409, str(error))
+    await audit(request, changes.incident_status(incident_id, verb, note))
     return web.json_response(serialize.incident(incident))
-
-
-def _number(raw: str, problem: str) -> int:
-    """A query parameter as an int the store can take (SQLite holds 64 bits), or a 400."""
-    try:
-        value = int(raw)
-    except ValueError:
-        raise web.HTTPBadRequest(reason=problem) from None
-    return max(-(2**63), min(value, 2**63 - 1))
-
-
-def _incident_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise web.HTTPNotFound(reason=f"no incident {raw!r}: incident ids are numbers")
-    return int(raw)

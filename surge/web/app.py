@@ -8,9 +8,10 @@ from aiohttp import web
 
 from surge.config import Config
 from surge.runtime import Runtime, build_runtime
-from surge.web import alerts, api, health, scripts, silences
-from surge.web.errors import auth_middleware, errors_middleware
+from surge.web import alerts, api, audit, health, scripts, silences
 from surge.web.keys import INTAKE, RUNTIME
+from surge.web.middleware import auth_middleware, errors_middleware
+from surge.web.openapi import route as openapi
 
 MAX_BODY = 1024 * 1024
 
@@ -38,6 +39,8 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(alerts.routes)
     app.add_routes(silences.routes)
     app.add_routes(scripts.routes)
+    app.add_routes(audit.routes)
+    app.add_routes(openapi.routes)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from surge.config import TokenEntry
+from surge.roles import ADMIN, Permission, permission_of
 from surge.store.base import Store
 
 TOKEN_PREFIX = "surge_"
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
-ROLES_ATTR = "__surge_roles__"
+PERMISSION_ATTR = "__surge_permission__"
+PUBLIC_ATTR = "__surge_public__"
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,10 @@ class Principal:
     role: str
 
     def has(self, roles: Iterable[str]) -> bool:
-        return self.role == "admin" or self.role in set(roles)
+        return self.role == ADMIN or self.role in set(roles)
+
+    def may(self, permission: Permission) -> bool:
+        return permission.allows(self.role)
 
 
 def new_token() -> tuple[str, str]:
@@ -48,19 +53,39 @@ async def authenticate(
     return Principal(record.name, record.role) if record else None
 
 
-def requires(*roles: str) -> Callable[[Handler], Handler]:
-    """Mark a handler with the roles that may call it (admin always may).
+def requires(*grants: Permission | str) -> Callable[[Handler], Handler]:
+    """Mark a handler with the permission it needs (see ``surge.roles``; admin always has it).
 
-    ``alert-source`` tokens only reach handlers that name that role.
+    Name one ``Permission``; bare role names still work but make a permission the docs'
+    table does not know, which the route test reports.
     """
+    permission = permission_of(grants)
 
     def mark(handler: Handler) -> Handler:
-        setattr(handler, ROLES_ATTR, tuple(roles))
+        setattr(handler, PERMISSION_ATTR, permission)
         return handler
 
     return mark
 
 
-def required_roles(handler: object) -> tuple[str, ...] | None:
-    roles = getattr(handler, ROLES_ATTR, None)
-    return tuple(roles) if roles is not None else None
+def public(reason: str) -> Callable[[Handler], Handler]:
+    """Mark a handler that needs no token, saying why (every route makes one decision)."""
+    if not reason.strip():
+        raise ValueError("say why the route is public")
+
+    def mark(handler: Handler) -> Handler:
+        setattr(handler, PUBLIC_ATTR, reason)
+        return handler
+
+    return mark
+
+
+def required_permission(handler: object) -> Permission | None:
+    """What the handler needs; None for a public route (or one that decided nothing)."""
+    found = getattr(handler, PERMISSION_ATTR, None)
+    return found if isinstance(found, Permission) else None
+
+
+def public_reason(handler: object) -> str | None:
+    found = getattr(handler, PUBLIC_ATTR, None)
+    return found if isinstance(found, str) else None

@@ -5,17 +5,48 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from surge.web.auth import public
 from surge.web.keys import runtime
+from surge.web.openapi import Answer, describe
+from surge.web.schemas import OBJECT, TEXT, TEXTS, record
 
 routes = web.RouteTableDef()
+PROBE = "for load balancers and orchestrators, which hold no token"
+READY = record(
+    {
+        "status": {"enum": ["ready", "not ready"]},
+        "checks": {
+            "type": "object",
+            "additionalProperties": TEXT,
+            "description": "store and engine: ok, or why not",
+        },
+        "playbooks": {"type": "integer", "minimum": 0},
+        "playbook_problems": TEXTS,
+        "triggers": {**OBJECT, "description": "metric triggers: who evaluates, their health"},
+    }
+)
 
 
 @routes.get("/healthz")
+@public(PROBE)
+@describe(
+    "health.live",
+    "The process serves requests (a liveness probe)",
+    tags=["health"],
+    responses={200: Answer("alive", record({"status": {"const": "ok"}}))},
+)
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
 @routes.get("/readyz")
+@public(PROBE)
+@describe(
+    "health.ready",
+    "The store answers and this process's engine runs (a readiness probe)",
+    tags=["health"],
+    responses={200: Answer("ready", READY), 503: Answer("not ready; a check says why", READY)},
+)
 async def readyz(request: web.Request) -> web.Response:
     state = runtime(request)
     checks: dict[str, str] = {}
@@ -38,6 +69,13 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 @routes.get("/metrics")
+@public("for Prometheus; counts only, nothing secret")
+@describe(
+    "health.metrics",
+    "Prometheus metrics, in the text exposition format",
+    tags=["health"],
+    responses={200: Answer("the metrics", TEXT, content_type="text/plain")},
+)
 async def metrics(request: web.Request) -> web.Response:
     state = runtime(request)
     await state.engine.refresh_metrics()

@@ -5,21 +5,56 @@ from __future__ import annotations
 from aiohttp import web
 
 from surge import serialize
+from surge.audit import changes
+from surge.roles import READ, RESPOND
 from surge.triggers.silences import SilenceError, expire_by_hand, silence_from_json
-from surge.web.api import READERS
+from surge.web.audit import audit
 from surge.web.auth import requires
 from surge.web.errors import error_response, json_body
 from surge.web.keys import principal, runtime
+from surge.web.openapi import Answer, Body, describe, path, query
+from surge.web.params import one, record_id
+from surge.web.schemas import ID, OBJECT, SILENCE, TEXT, TEXTS, record
 
 routes = web.RouteTableDef()
 _FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+NEW_SILENCE = {
+    "type": "object",
+    "description": "matchers (or components for a maintenance window) and a comment; an end "
+    "(ends_at or for) unless there are windows",
+    "properties": {
+        "matchers": {**TEXTS, "description": 'e.g. alertname="ChannelDown"'},
+        "components": {**TEXTS, "description": "a maintenance window: these components"},
+        "comment": {**TEXT, "description": "why (required)"},
+        "starts_at": {**TEXT, "description": "ISO 8601; default now"},
+        "ends_at": {**TEXT, "description": "ISO 8601"},
+        "for": {**TEXT, "description": "a duration from starts_at, e.g. 2h"},
+        "windows": {
+            "type": "array",
+            "items": {"oneOf": [TEXT, OBJECT]},
+            "description": 'e.g. "daily 22:00-06:00", or {days, start, end}',
+        },
+        "window": {**TEXT, "description": "one window as a text"},
+        "timezone": {**TEXT, "description": "IANA name, default UTC"},
+    },
+}
 
 
 @routes.get("/api/v1/silences")
-@requires(*READERS)
+@requires(READ)
+@describe(
+    "silences.list",
+    "Silences in force (with all=true, every silence), newest first",
+    tags=["silences"],
+    params=[query("all", {"enum": list(_FLAGS)}, "also those that ended or were expired", "false")],
+    responses={
+        200: Answer("silences", record({"silences": {"type": "array", "items": SILENCE}})),
+        400: "all is not true or false",
+    },
+)
 async def list_silences(request: web.Request) -> web.Response:
     state = runtime(request)
-    everything = _FLAGS.get(request.query.get("all", "false").lower())
+    everything = _FLAGS.get(one(request, "all", "false") or "")
     if everything is None:
         raise web.HTTPBadRequest(reason="all must be true or false")
     now = state.engine.clock()
@@ -28,7 +63,27 @@ async def list_silences(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/silences")
-@requires("responder")
+@requires(RESPOND)
+@describe(
+    "silences.add",
+    "Add a silence",
+    tags=["silences"],
+    body=Body(
+        NEW_SILENCE,
+        "the silence",
+        required=True,
+        example={
+            "matchers": ["alertname=ChannelDown", "channel=hotline"],
+            "window": "daily 22:00-06:00",
+            "timezone": "Asia/Shanghai",
+            "comment": "hotline is closed at night",
+        },
+    ),
+    responses={
+        201: Answer("the silence, stored", SILENCE),
+        400: "the silence cannot be stored (`problems` lists each reason)",
+    },
+)
 async def add_silence(request: web.Request) -> web.Response:
     state = runtime(request)
     body = await json_body(request)
@@ -38,18 +93,27 @@ async def add_silence(request: web.Request) -> web.Response:
     except SilenceError as error:
         return error_response(400, "invalid silence", problems=error.problems)
     stored = await state.store.add_silence(silence)
-    return web.json_response(serialize.silence(stored, now), status=201)
+    shown = serialize.silence(stored, now)
+    await audit(request, changes.silence_added(shown))
+    return web.json_response(shown, status=201)
 
 
 @routes.post("/api/v1/silences/{id}/expire")
-@requires("responder")
+@requires(RESPOND)
+@describe(
+    "silences.expire",
+    "End a silence now",
+    description="Expiring one that has already ended changes nothing.",
+    tags=["silences"],
+    params=[path("id", ID, "the silence's id", 1)],
+    responses={200: Answer("the silence, expired", SILENCE), 404: "no such silence"},
+)
 async def expire_silence(request: web.Request) -> web.Response:
     state = runtime(request)
-    raw = request.match_info["id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        return error_response(404, f"no silence {raw!r}: silence ids are numbers")
+    silence_id = record_id(request, "silence")
     now = state.engine.clock()
-    silence = await expire_by_hand(state.store, int(raw), now)
+    silence = await expire_by_hand(state.store, silence_id, now)
     if silence is None:
-        return error_response(404, f"no silence {raw}")
+        return error_response(404, f"no silence {silence_id}")
+    await audit(request, changes.silence_expired(silence_id))
     return web.json_response(serialize.silence(silence, now))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from support.serve import Server, free_port
+
+__all__ = ["Cli", "Result", "Server", "free_port", "write_config"]
 
 EXAMPLE = """
     id: example
@@ -64,21 +66,3 @@ class Result:
 
 
 Cli = Callable[..., Result]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    url: str
-    config: Path
-    log: Path
-    process: subprocess.Popen[bytes]
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")

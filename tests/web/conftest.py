@@ -131,3 +131,15 @@ async def client(make_client: ClientFactory) -> TestClient[web.Request, web.Appl
 def runtime(client: TestClient[web.Request, web.Application]) -> Runtime:
     """The runtime behind ``client`` (its store and engine)."""
     return client.app[RUNTIME]
+
+
+@pytest.fixture
+async def world(tmp_path: Path, aiohttp_client: Any) -> TestClient[web.Request, web.Application]:
+    """A client of the app in ``web.world``: shipped playbook and scripts, a token per
+    role (``world.TOKENS``), incident 1 with an active script and silence 1."""
+    from web.world import populate, world_config
+
+    app = create_app(world_config(tmp_path), load_entry_points=False)
+    client: TestClient[web.Request, web.Application] = await aiohttp_client(app)
+    await populate(client.app[RUNTIME])
+    return client

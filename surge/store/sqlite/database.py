@@ -97,20 +97,24 @@ class Database:
         self._executor = None
 
     def _migrate(self, db: sqlite3.Connection) -> None:
+        # a script's version is the number its name starts with (0007_audit.sql is 7), not
+        # its place in the list: numbers are reserved per branch, so a build may skip some
         scripts = sorted(
-            (entry.name, entry.read_text("utf-8"))
+            (int(entry.name.split("_", 1)[0]), entry.read_text("utf-8"))
             for entry in resources.files("surge.store").joinpath("migrations/sqlite").iterdir()
             if entry.name.endswith(".sql")
         )
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         current = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
-        if current > len(scripts):
+        known = scripts[-1][0] if scripts else 0
+        if current > known:
             raise StoreError(
                 f"{self.path} has schema {current}, newer than this surge knows "
-                f"({len(scripts)}): upgrade surge"
+                f"({known}): upgrade surge"
             )
-        for number, (_, script) in enumerate(scripts, start=1):
-            if number <= current:
+        applied = {row[0] for row in db.execute("SELECT version FROM schema_version")}
+        for number, script in scripts:
+            if number in applied:
                 continue
             for statement in _statements(script):
                 db.execute(statement)

@@ -18,6 +18,7 @@ from surge.store.records import (
     TimelineEntry,
     TokenRecord,
 )
+from surge.store.sqlite.audit import AuditStore
 from surge.store.sqlite.channels import ChannelStore
 from surge.store.sqlite.database import Database
 from surge.store.sqlite.rows import (
@@ -43,7 +44,7 @@ from surge.store.sqlite.scripts import ScriptStore
 from surge.store.sqlite.signals import SignalStore
 
 
-class SqliteStore(SignalStore, ScriptStore, ChannelStore, Store):
+class SqliteStore(SignalStore, ScriptStore, ChannelStore, AuditStore, Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.db = Database(url)
