@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from surge.mail import SmtpSettings, parse_smtp
+from surge.paging.config import PagerSettings, parse_pagers
 from surge.redact import sensitive_values
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
@@ -20,7 +21,7 @@ from surge.yamlpos import YamlProblem, YNode, load
 ROLES = ("viewer", "responder", "comms", "admin", "alert-source")
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
-RESERVED_SECTIONS = ("components", "channels", "pagers", "rota")
+RESERVED_SECTIONS = ("components", "channels")
 DEFAULT_SCRIPTS = Path("config/scripts")
 
 
@@ -105,6 +106,8 @@ class Config:
     prometheus: PrometheusSettings | None = None
     scripts: ScriptSettings = field(default_factory=ScriptSettings)
     smtp: SmtpSettings | None = None  # the mail server pages, subscriptions and lists use
+    rota: Path | None = None  # config/rota.yaml: people, shifts, escalation policies
+    pagers: PagerSettings = field(default_factory=PagerSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -118,6 +121,7 @@ class Config:
             found.extend(sensitive_values(self.prometheus.request_headers()))
         if self.smtp is not None:
             found.append(self.smtp.password())
+        found.extend(self.pagers.secrets())
         return [secret for secret in found if secret]
 
 
@@ -165,6 +169,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "prometheus",
         "scripts",
         "smtp",
+        "rota",
+        "pagers",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -197,6 +203,10 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.scripts = _scripts(fields["scripts"], check)
     if "smtp" in fields:
         config.smtp = parse_smtp(fields["smtp"], check, "smtp")
+    if "rota" in fields and (rota := check.string(fields["rota"], "rota")):
+        config.rota = Path(rota)
+    if "pagers" in fields:
+        config.pagers = parse_pagers(fields["pagers"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 
@@ -249,25 +259,29 @@ def _engine(node: YNode, check: Checker) -> EngineSettings:
 def _webhooks(node: YNode, check: Checker) -> dict[str, WebhookTarget]:
     targets: dict[str, WebhookTarget] = {}
     for name, child in (check.mapping(node, "webhooks") or {}).items():
-        what = f"webhooks.{name}"
-        fields = check.keys(
-            child, what, ("url", "secret", "secret_env", "timeout", "headers"), ("url",)
-        )
-        if not fields or "url" not in fields:
-            continue
-        url = check.string(fields["url"], f"{what}.url")
-        secret, secret_env = _secret(fields, check, what)
-        timeout = (
-            check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 10.0
-        )
-        headers = (
-            check.string_map(fields["headers"], f"{what}.headers") if "headers" in fields else {}
-        )
-        if url and not url.startswith(("http://", "https://")):
-            check.error(fields["url"].pos, f"{what}.url must start with http:// or https://")
-        if url:
-            targets[name] = WebhookTarget(url, secret, timeout or 10.0, headers, secret_env)
+        target = parse_webhook_target(child, check, f"webhooks.{name}")
+        if target is not None:
+            targets[name] = target
     return targets
+
+
+def parse_webhook_target(
+    node: YNode, check: Checker, what: str, extra: tuple[str, ...] = ()
+) -> WebhookTarget | None:
+    """One signed-POST target (``url``, ``secret`` or ``secret_env``, ``timeout``,
+    ``headers``); ``extra`` keys are let through for the caller (a pager's ``type``)."""
+    allowed = ("url", "secret", "secret_env", "timeout", "headers", *extra)
+    fields = check.keys(node, what, allowed, ("url",))
+    if not fields or "url" not in fields:
+        return None
+    url = check.string(fields["url"], f"{what}.url")
+    secret, secret_env = _secret(fields, check, what)
+    timeout = check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 10.0
+    headers = check.string_map(fields["headers"], f"{what}.headers") if "headers" in fields else {}
+    if url and not url.startswith(("http://", "https://")):
+        check.error(fields["url"].pos, f"{what}.url must start with http:// or https://")
+        return None
+    return WebhookTarget(url, secret, timeout or 10.0, headers, secret_env) if url else None
 
 
 def _secret(fields: dict[str, YNode], check: Checker, what: str) -> tuple[str | None, str | None]:

@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from surge.paging.service import Paging
+    from surge.rota.model import Rota
     from surge.scripts.active import Scripts
 
 
 @dataclass
 class Services:
     scripts: Scripts | None = None
+    rota: Rota | None = None  # config/rota.yaml, when the config names one
+    pagers: Paging | None = None  # paging people through the configured pagers

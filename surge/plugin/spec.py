@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from surge.actions import ActionSpec
+    from surge.paging.spec import PagerSpec
     from surge.store.records import Incident, IncidentStatus, StepRun
 
 NAME = "surge"
@@ -102,4 +103,19 @@ def surge_web_routes(app: web.Application) -> None:
 
     :param app: the aiohttp application; add with ``app.router.add_get`` and friends.
     :return: nothing.
+    """
+
+
+@_spec
+def surge_register_pagers() -> Iterable[PagerSpec]:  # type: ignore[empty-body]
+    """Return the pager types this plugin provides (e-mail, an SMS gateway, PagerDuty…).
+
+    Called once when an engine is built. Each pager named under ``pagers:`` in the config
+    has a ``type`` (default: its name) that must be one of these; the type's
+    ``configure`` reads the pager's options then, so ``surge validate`` reports their
+    problems with positions. A person's contact method ``PAGER: ADDRESS`` in the rota
+    pages them through the pager of that name.
+
+    :return: ``surge.paging.spec.PagerSpec`` records; each type must be unique across all
+        plugins, or surge refuses to start naming both plugins.
     """

@@ -132,6 +132,8 @@ def test_load_order_is_entry_points_then_builtins_then_passed_in_then_check_pend
         "register builtin.webhook",
         "register builtin.command",
         "register builtin.script",
+        "register builtin.pagers",
+        "register builtin.page",
         "register extra",
         "check_pending",
     ]
@@ -305,6 +307,8 @@ def test_plugins_lists_name_version_hooks_and_builtin():
         "builtin.webhook",
         "builtin.command",
         "builtin.script",
+        "builtin.pagers",
+        "builtin.page",
     }
     assert all(info.builtin and info.version == surge.__version__ for info in builtins.values())
     assert builtins["builtin.webhook"].hooks == ("surge_register_actions",)

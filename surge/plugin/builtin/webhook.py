@@ -53,40 +53,67 @@ def _target(ctx: ActionContext) -> tuple[str, str | None, float, dict[str, str]]
     return target.url, secret, target.timeout, dict(target.headers)
 
 
+class PostError(Exception):
+    """A signed POST failed; ``retryable`` as for the webhook action's outcomes."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
 async def _webhook(ctx: ActionContext) -> ActionResult:
     url, secret, timeout, configured = _target(ctx)
-    body = json.dumps(_body(ctx), ensure_ascii=False, default=str).encode()
-    timestamp = str(int(time.time()))
-    headers = CIMultiDict(configured)
     for key, value in (ctx.args.get("headers") or {}).items():
-        headers[str(key)] = str(value)
+        configured[str(key)] = str(value)
+    try:
+        return await post_signed(
+            ctx.http, url, _body(ctx), secret, timeout, configured, ctx.idempotency_key
+        )
+    except PostError as error:
+        raise ActionError(str(error), retryable=error.retryable) from None
+
+
+async def post_signed(
+    http: aiohttp.ClientSession,
+    url: str,
+    payload: Any,
+    secret: str | None,
+    seconds: float,
+    extra_headers: Mapping[str, str],
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """POST ``payload`` as JSON, signed when there is a secret, with the Idempotency-Key;
+    ``{status, response}`` on 2xx, else PostError (shared by the webhook pager)."""
+    body = json.dumps(payload, ensure_ascii=False, default=str).encode()
+    timestamp = str(int(time.time()))
+    headers = CIMultiDict(extra_headers)
     headers["Content-Type"] = "application/json; charset=utf-8"
-    headers["Idempotency-Key"] = ctx.idempotency_key
+    headers["Idempotency-Key"] = idempotency_key
     headers["X-Surge-Timestamp"] = timestamp
     headers.popall("X-Surge-Signature", None)
     if secret:
         headers["X-Surge-Signature"] = sign(secret, timestamp, body)
-    limit = aiohttp.ClientTimeout(total=timeout)
+    limit = aiohttp.ClientTimeout(total=seconds)
     try:
-        async with ctx.http.post(
+        async with http.post(
             url, data=body, headers=headers, timeout=limit, allow_redirects=False
         ) as response:
             raw = await _read(response, _READ)
     except aiohttp.InvalidURL as error:
-        raise ActionError(f"POST {url}: invalid URL: {error}", retryable=False) from None
+        raise PostError(f"POST {url}: invalid URL: {error}", retryable=False) from None
     except (aiohttp.ClientError, TimeoutError) as error:
-        raise ActionError(f"POST {url}: {type(error).__name__}: {error}") from None
+        raise PostError(f"POST {url}: {type(error).__name__}: {error}") from None
     text = raw.decode(response.charset or "utf-8", errors="replace")
     if 300 <= response.status < 400:
         where = response.headers.get("Location", "?")
-        raise ActionError(
+        raise PostError(
             f"POST {url}: HTTP {response.status} redirect to {where}; surge does not follow "
             "redirects, configure the final URL",
             retryable=False,
         )
     if response.status >= 400:
         retryable = response.status >= 500 or response.status in _RETRYABLE
-        raise ActionError(f"POST {url}: HTTP {response.status}: {text[:200]}", retryable=retryable)
+        raise PostError(f"POST {url}: HTTP {response.status}: {text[:200]}", retryable=retryable)
     return {"status": response.status, "response": _parsed(text)}
 
 

@@ -19,6 +19,7 @@ from surge.store.records import (
     TokenRecord,
 )
 from surge.store.sqlite.database import Database
+from surge.store.sqlite.paging import PagingStore
 from surge.store.sqlite.rows import (
     OPEN_RUN,
     closed_under,
@@ -42,7 +43,7 @@ from surge.store.sqlite.scripts import ScriptStore
 from surge.store.sqlite.signals import SignalStore
 
 
-class SqliteStore(SignalStore, ScriptStore, Store):
+class SqliteStore(SignalStore, ScriptStore, PagingStore, Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.db = Database(url)

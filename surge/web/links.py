@@ -1,0 +1,114 @@
+"""``/page/{token}``: the signed one-time links in pages (public: the link is the key).
+
+GET shows what the link will do and a button, because mail scanners and chat previews
+fetch links; only the POST acknowledges, accepts or declines. A link that was used, has
+expired or is not ours says so plainly. The page speaks the paged person's language.
+"""
+
+from __future__ import annotations
+
+import html
+
+from aiohttp import web
+
+from surge.paging.links import Claim, LinkError, read_token
+from surge.paging.records import Answer, PageRecord
+from surge.runtime import Runtime
+from surge.web.keys import runtime
+
+routes = web.RouteTableDef()
+
+WORDS = {
+    "en": {
+        Answer.ACK: "Acknowledge incident {incident}",
+        Answer.ACCEPT: "Yes, I can come in (incident {incident})",
+        Answer.DECLINE: "No, I cannot come in (incident {incident})",
+        "used": "This link was already used",
+        "expired": "This link has expired",
+        "invalid": "This link is not valid",
+        "done": "Done",
+    },
+    "zh-CN": {
+        Answer.ACK: "确认事件 {incident}",
+        Answer.ACCEPT: "可以，我来增援（事件 {incident}）",
+        Answer.DECLINE: "不行，我来不了（事件 {incident}）",
+        "used": "此链接已使用过",
+        "expired": "此链接已过期",
+        "invalid": "此链接无效",
+        "done": "已完成",
+    },
+    "zh-TW": {
+        Answer.ACK: "確認事件 {incident}",
+        Answer.ACCEPT: "可以，我來增援（事件 {incident}）",
+        Answer.DECLINE: "不行，我來不了（事件 {incident}）",
+        "used": "此連結已使用過",
+        "expired": "此連結已過期",
+        "invalid": "此連結無效",
+        "done": "已完成",
+    },
+}
+
+
+def _page(status: int, locale: str, heading: str, body: str = "", form: str = "") -> web.Response:
+    text = (
+        f'<!doctype html><html lang="{locale}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width">'
+        f"<title>surge: {html.escape(heading)}</title></head><body>"
+        f"<h1>{html.escape(heading)}</h1><p>{html.escape(body)}</p>{form}</body></html>"
+    )
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+async def _claim(state: Runtime, token: str) -> tuple[Claim, PageRecord, str]:
+    """The link's claim, its page and the person's locale; raises LinkError."""
+    secret = state.config.pagers.links.secret()
+    if not secret:
+        raise LinkError("links are not enabled on this server")
+    claim = read_token(secret, token, state.engine.clock())
+    page = await state.store.page(claim.page_id)
+    if page is None:
+        raise LinkError("this page no longer exists")
+    rota = state.engine.services.rota
+    person = rota.people.get(page.person) if rota else None
+    return claim, page, person.locale if person else "en"
+
+
+def _refusal(error: LinkError) -> web.Response:
+    words = WORDS["en"]
+    heading = words["expired"] if error.expired else words["invalid"]
+    return _page(410 if error.expired else 404, "en", heading, str(error))
+
+
+@routes.get("/page/{token}")
+async def confirm(request: web.Request) -> web.Response:
+    try:
+        claim, page, locale = await _claim(runtime(request), request.match_info["token"])
+    except LinkError as error:
+        return _refusal(error)
+    words = WORDS.get(locale, WORDS["en"])
+    if page.answer:
+        return _page(409, locale, str(words["used"]), f"{page.answer} ({page.answered_at})")
+    label = str(words[claim.action]).format(incident=page.incident_id)
+    form = f'<form method="post"><button type="submit">{html.escape(label)}</button></form>'
+    return _page(200, locale, label, "", form)
+
+
+@routes.post("/page/{token}")
+async def answer(request: web.Request) -> web.Response:
+    state = runtime(request)
+    try:
+        claim, page, locale = await _claim(state, request.match_info["token"])
+    except LinkError as error:
+        return _refusal(error)
+    words = WORDS.get(locale, WORDS["en"])
+    paging = state.engine.services.pagers
+    assert paging is not None
+    outcome = await paging.answer(page.id, claim.action, "link")
+    if not outcome.ok:
+        return _page(409, locale, str(words["used"]), outcome.message)
+    return _page(200, locale, str(words["done"]), outcome.message)
