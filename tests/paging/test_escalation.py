@@ -43,10 +43,10 @@ async def test_each_level_pages_the_next_people_until_someone_acknowledges(
     answered = await runtime.engine.services.pagers.answer(claim.page_id, claim.action, "link")
     assert answered.ok, answered.message
     run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
-    assert run.result["acknowledged"] is True
-    assert run.result["by"] == "Lee"
-    assert run.result["level"] == 3
-    assert run.result["time_to_ack_s"] == 2 * FIVE_MINUTES + 120
+    assert (run.result or {})["acknowledged"] is True
+    assert (run.result or {})["by"] == "Lee"
+    assert (run.result or {})["level"] == 3
+    assert (run.result or {})["time_to_ack_s"] == 2 * FIVE_MINUTES + 120
     assert (await runtime.store.get_incident(incident.id)).status is IncidentStatus.ACKNOWLEDGED
 
     kinds = [entry.kind for entry in await runtime.store.timeline(incident.id)]
@@ -65,8 +65,8 @@ async def test_acknowledging_the_incident_stops_the_escalation(world, clock, sta
     clock.advance(90)
     await runtime.engine.change_status(incident.id, IncidentStatus.ACKNOWLEDGED, "cli:ops")
     run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
-    assert run.result["by"] == "cli:ops"
-    assert run.result["time_to_ack_s"] == 90
+    assert (run.result or {})["by"] == "cli:ops"
+    assert (run.result or {})["time_to_ack_s"] == 90
     clock.advance(3600)
     runtime.engine.wake()
     await asyncio.sleep(0.2)
