@@ -43,6 +43,11 @@ async def escalate(ctx: ActionContext, paging: Paging, policy: Policy, script: s
     }
     for person in escalation.people:
         await paging.deliver(escalation, ctx.incident, person, script, variables)
+    # an acknowledgement that came while the pages went out would not wake the wait
+    # below (the run is not waiting yet): look once more
+    current = await paging.store.get_incident(ctx.incident.id)
+    if current is not None and current.status.rank >= IncidentStatus.ACKNOWLEDGED.rank:
+        return await _stop(ctx, paging, escalation)
     return Defer(
         until=escalation.due_at,
         state={"escalation": escalation.id},

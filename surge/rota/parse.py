@@ -46,7 +46,8 @@ def load_rota(text: str | bytes, file: str) -> tuple[Rota | None, list[YamlProbl
         return None, problems
     check = Checker()
     rota = _Reader(check, file).read(tree)
-    return (None, check.problems) if check.problems else (rota, [])
+    problems = sorted(check.problems, key=lambda problem: (problem.pos.line, problem.pos.col))
+    return (None, problems) if problems else (rota, [])
 
 
 class _Reader:
@@ -318,8 +319,9 @@ class _Reader:
             else 0
         )
         levels = self._list(fields["levels"], f"{what}.levels", self._level)
-        if not levels:
+        if fields["levels"].value == []:
             self.check.error(fields["levels"].pos, f"{what}.levels must list at least one level")
+        if not levels:
             return None
         return Policy(key, tuple(levels), repeat or 0, pos)
 

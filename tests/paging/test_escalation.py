@@ -36,6 +36,7 @@ async def test_each_level_pages_the_next_people_until_someone_acknowledges(
     runtime.engine.wake()
     third = (await wait_for_mail(world.smtp, 3))[2]
     assert third.recipients == ["lee@example.test"]  # the lead
+    await wait_for_run(runtime, incident.id, "page", RunStatus.WAITING)
 
     # Lee acknowledges through the link in the mail, two minutes later
     clock.advance(120)
