@@ -18,6 +18,7 @@ from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.paging.spec import Page, Pager, PagerError
 from surge.paging.text import page_text
 from surge.rota.model import Person, Rota
+from surge.store.base import Store
 from surge.store.records import Incident, IncidentStatus, TimelineEntry
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class Paging:
         self.pagers = dict(pagers)
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self.engine.store
 
     def person(self, person_id: str) -> Person:
@@ -89,7 +90,7 @@ class Paging:
             )  # fmt: skip
             stored, new = await self.store.begin_page(record, [])
             if stored.status is PageStatus.SENT:
-                return stored  # type: ignore[no-any-return]
+                return stored
             if stored.status in (PageStatus.FAILED, PageStatus.UNKNOWN):
                 if stored.status is PageStatus.UNKNOWN:
                     return None  # it may have reached them: do not page them a second way
@@ -97,7 +98,7 @@ class Paging:
             if not new and not await self._may_resend(stored, person):
                 return None
             if await self._send(stored, incident, person, script, variables, escalation.purpose):
-                return stored  # type: ignore[no-any-return]
+                return stored
         await self.engine.note(
             incident.id, "paging", "page.unreachable",
             f"could not reach {person.name} by any contact method", {"person": person_id},

@@ -91,6 +91,8 @@ async def confirm(request: web.Request) -> web.Response:
     except LinkError as error:
         return _refusal(error)
     words = WORDS.get(locale, WORDS["en"])
+    if page.answer == Answer.TIMEOUT.value:
+        return _page(410, locale, str(words["expired"]), "")
     if page.answer:
         return _page(409, locale, str(words["used"]), f"{page.answer} ({page.answered_at})")
     label = str(words[claim.action]).format(incident=page.incident_id)
