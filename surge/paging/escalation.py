@@ -29,20 +29,14 @@ async def escalate(ctx: ActionContext, paging: Paging, policy: Policy, script: s
         return {"acknowledged": False, "policy": policy.id, "rounds": policy.repeat + 1}
     if _acknowledged(ctx) or escalation.ended_at is not None:
         return await _stop(ctx, paging, escalation)
+    # first finish the current level (a re-run after a crash completes what was cut off)
+    await _page_level(ctx, paging, policy, escalation, script)
     if ctx.now >= escalation.due_at:
         moved = await _advance(ctx, paging, policy, escalation)
         if moved is None:
             return await _exhausted(ctx, paging, policy, escalation)
         escalation = moved
-    variables = {
-        "title": ctx.incident.title,
-        "incident": ctx.incident.id,
-        "severity": ctx.incident.severity,
-        "policy": policy.id,
-        "level": escalation.level + 1,
-    }
-    for person in escalation.people:
-        await paging.deliver(escalation, ctx.incident, person, script, variables)
+        await _page_level(ctx, paging, policy, escalation, script)
     # an acknowledgement that came while the pages went out would not wake the wait
     # below (the run is not waiting yet): look once more
     current = await paging.store.get_incident(ctx.incident.id)
@@ -54,6 +48,20 @@ async def escalate(ctx: ActionContext, paging: Paging, policy: Policy, script: s
         wake_on_status=True,
         message=f"{ctx.step_id}: paging by policy {policy.id}, waiting for an acknowledgement",
     )
+
+
+async def _page_level(
+    ctx: ActionContext, paging: Paging, policy: Policy, escalation: Escalation, script: str
+) -> None:
+    variables = {
+        "title": ctx.incident.title,
+        "incident": ctx.incident.id,
+        "severity": ctx.incident.severity,
+        "policy": policy.id,
+        "level": escalation.level + 1,
+    }
+    for person in escalation.people:
+        await paging.deliver(escalation, ctx.incident, person, script, variables)
 
 
 async def start(ctx: ActionContext, paging: Paging, policy: Policy, purpose: str) -> Escalation:

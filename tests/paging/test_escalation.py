@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from typing import Any
 
 from support.paging import ROTA, link_in, wait_for_mail, wait_for_run
@@ -130,3 +131,37 @@ def world_rota_with_sms() -> str:
         "ann: {name: Ann, locale: en,"
         " contact: [{email: ann@example.test}, {sms: '+8613800000001'}]}",
     )
+
+
+async def test_an_e_mail_cut_off_mid_send_is_marked_unknown_not_sent_again(
+    world, clock, make_runtime
+) -> None:
+    """As after a kill -9 between handing a mail to SMTP and recording it: e-mail cannot
+    de-duplicate, so surge says it may have arrived and does not send it a second time."""
+    from support.paging import approve_scripts
+
+    from surge.paging.records import Escalation, PageRecord, PageStatus
+
+    runtime = await make_runtime(config=world.config(), start=False)
+    runtime.engine.clock = clock
+    await approve_scripts(runtime)
+    incident = await runtime.engine.trigger("outage", {}, actor="test")
+    key = f"{incident.id}:steps:page:1"
+    later = clock.now + timedelta(minutes=5)
+    escalation = await runtime.store.start_escalation(
+        Escalation(0, incident.id, key, "escalation", "standby-shift", 0, clock.now, later,
+                   people=["ann"]),
+        [],
+    )  # fmt: skip
+    cut = PageRecord(
+        0, escalation.id, incident.id, f"{key}/0.0/ann/0", "ann", 0, 0, 0, "email",
+        "ann@example.test", PageStatus.SENDING, clock.now,
+    )  # fmt: skip
+    await runtime.store.begin_page(cut, [])
+    await runtime.engine.start()
+    await wait_for_run(runtime, incident.id, "page", RunStatus.WAITING)
+    assert world.smtp.received == []
+    [page] = await runtime.store.pages(incident.id)
+    assert page.status is PageStatus.UNKNOWN
+    unknown = [e for e in await runtime.store.timeline(incident.id) if e.kind == "page.unknown"]
+    assert "it may or may not have arrived, so it is not sent again" in unknown[0].message
