@@ -27,6 +27,9 @@ WORDS = {
         "expired": "This link has expired",
         "invalid": "This link is not valid",
         "done": "Done",
+        "ack-done": "Thank you: incident {incident} is acknowledged.",
+        "accept-done": "Thank you: you are expected for incident {incident}.",
+        "decline-done": "Thank you for answering; someone else will be asked.",
     },
     "zh-CN": {
         Answer.ACK: "确认事件 {incident}",
@@ -36,6 +39,9 @@ WORDS = {
         "expired": "此链接已过期",
         "invalid": "此链接无效",
         "done": "已完成",
+        "ack-done": "谢谢：事件 {incident} 已确认。",
+        "accept-done": "谢谢：请按时上线处理事件 {incident}。",
+        "decline-done": "谢谢答复，我们会联系其他同事。",
     },
     "zh-TW": {
         Answer.ACK: "確認事件 {incident}",
@@ -45,6 +51,9 @@ WORDS = {
         "expired": "此連結已過期",
         "invalid": "此連結無效",
         "done": "已完成",
+        "ack-done": "謝謝：事件 {incident} 已確認。",
+        "accept-done": "謝謝：請準時上線處理事件 {incident}。",
+        "decline-done": "謝謝答覆，我們會聯絡其他同事。",
     },
 }
 
@@ -113,4 +122,5 @@ async def answer(request: web.Request) -> web.Response:
     outcome = await paging.answer(page.id, claim.action, "link")
     if not outcome.ok:
         return _page(409, locale, str(words["used"]), outcome.message)
-    return _page(200, locale, str(words["done"]), outcome.message)
+    said = str(words[f"{claim.action.value}-done"]).format(incident=page.incident_id)
+    return _page(200, locale, str(words["done"]), said)

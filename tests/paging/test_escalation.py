@@ -165,3 +165,18 @@ async def test_an_e_mail_cut_off_mid_send_is_marked_unknown_not_sent_again(
     assert page.status is PageStatus.UNKNOWN
     unknown = [e for e in await runtime.store.timeline(incident.id) if e.kind == "page.unknown"]
     assert "it may or may not have arrived, so it is not sent again" in unknown[0].message
+
+
+async def test_pages_go_out_over_starttls_with_a_login(tls_world, start_world) -> None:
+    runtime = await start_world(tls_world.config())
+    incident = await runtime.engine.trigger("outage", {}, actor="test")
+    [mail] = await wait_for_mail(tls_world.smtp, 1)
+    assert mail.recipients == ["ann@example.test"]
+    assert mail.message["From"] == "surge <surge@example.test>"
+    assert link_in(mail.text).startswith("http://surge.example.test/page/")
+    await wait_for_run(runtime, incident.id, "page", RunStatus.WAITING)
+    sent = [e for e in await runtime.store.timeline(incident.id) if e.kind == "page.sent"]
+    assert sent[0].data["result"]["message_id"] == mail.message["Message-ID"]
+    assert "smtp-test-password" not in str(
+        [e.data for e in await runtime.store.timeline(incident.id)]
+    )

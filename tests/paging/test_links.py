@@ -41,7 +41,7 @@ async def test_get_confirms_post_acknowledges_once(world, clock, aiohttp_client)
     clock.advance(45)
     done = await client.post(path)
     assert done.status == 200
-    assert f"incident {incident_id} is acknowledged" in await done.text()
+    assert f"Thank you: incident {incident_id} is acknowledged." in await done.text()
     assert (await runtime.store.get_incident(incident_id)).status is IncidentStatus.ACKNOWLEDGED
     run = await wait_for_run(runtime, incident_id, "page", RunStatus.SUCCEEDED)
     assert (run.result or {})["by"] == "Ann"

@@ -4,6 +4,7 @@ and a clock the test moves by hand (the fixtures are in tests/paging/conftest.py
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -75,6 +76,23 @@ class World:
     smtp: Any
     text: dict[str, str] = field(default_factory=dict)
 
+    def smtp_line(self) -> str:
+        """The test server's settings: plain, or STARTTLS with a login (tls=True)."""
+        smtp = self.smtp.settings()
+        values = {
+            "host": smtp.host,
+            "port": smtp.port,
+            "security": smtp.security,
+            "from": smtp.sender,
+            **(
+                {"username": smtp.username, "password_env": smtp.password_env}
+                if smtp.username
+                else {}
+            ),
+            **({"ca_file": smtp.ca_file} if smtp.ca_file else {}),
+        }
+        return json.dumps(values)
+
     def config(self, pagers: str = "", rota: str = ROTA) -> Config:
         """The config; ``pagers`` replaces the pagers: section (e-mail and links)."""
         (self.folder / "rota.yaml").write_text(textwrap.dedent(rota), encoding="utf-8")
@@ -85,8 +103,7 @@ class World:
         scripts: {{folder: {self.folder}/scripts}}
         rota: {self.folder}/rota.yaml
         engine: {{lease: 1s, poll_interval: 20ms}}
-        smtp: {{host: {self.smtp.host}, port: {self.smtp.port}, security: none,
-               from: "surge <surge@example.test>"}}
+        smtp: {self.smtp_line()}
         """
         pagers = (
             pagers
