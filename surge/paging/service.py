@@ -223,7 +223,7 @@ class Paging:
         return Answered(True, f"thank you, {name}: you {verb[action]}", answered)
 
     async def _acknowledge_incident(
-        self, incident_id: int, name: str, page: PageRecord
+        self, incident_id: int, name: str, page: PageRecord | None
     ) -> Answered:
         from surge.engine.engine import TransitionError
 
@@ -249,21 +249,7 @@ class Paging:
         ]  # fmt: skip
         if pages:
             return await self.answer(pages[-1].id, Answer.ACK, via)
-        page = PageRecord(
-            0,
-            0,
-            incident_id,
-            "",
-            person or by,
-            0,
-            0,
-            0,
-            "",
-            "",
-            PageStatus.SENT,
-            self.engine.clock(),
-        )
-        return await self._acknowledge_incident(incident_id, by, page)
+        return await self._acknowledge_incident(incident_id, by, None)
 
     # -- incidents changing --
 

@@ -180,3 +180,23 @@ async def test_pages_go_out_over_starttls_with_a_login(tls_world, start_world) -
     assert "smtp-test-password" not in str(
         [e.data for e in await runtime.store.timeline(incident.id)]
     )
+
+
+async def test_a_chat_plugin_acknowledges_for_the_person_it_paged(
+    world, clock, start_world
+) -> None:
+    """What the Slack plugin's button will call: the person's page is answered."""
+    runtime = await start_world(world.config())
+    incident = await runtime.engine.trigger("outage", {}, actor="test")
+    await wait_for_mail(world.smtp, 1)
+    await wait_for_run(runtime, incident.id, "page", RunStatus.WAITING)
+    clock.advance(75)
+    paging = runtime.engine.services.pagers
+    answered = await paging.acknowledge(incident.id, by="Ann", via="slack", person="ann")
+    assert answered.ok and answered.page is not None and answered.page.answered_via == "slack"
+    run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
+    assert (run.result or {})["by"] == "Ann"
+    acks = [e.message for e in await runtime.store.timeline(incident.id) if e.kind == "page.ack"]
+    assert acks == ["Ann acknowledged by slack, 1m15s after the page"]
+    again = await paging.acknowledge(incident.id, by="Ann", via="slack", person="ann")
+    assert again.ok and "cannot be set to acknowledged" in again.message

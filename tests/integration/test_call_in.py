@@ -3,15 +3,24 @@ accept and decline links, and replacements for who declines or does not answer."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from integration.services import Exporter, Processes, StartPrometheus, eventually
-from support.paging import link_in, wait_for_mail, wait_for_run
+from integration.services import Exporter, eventually
+from support.paging import (
+    LINK_ENV,
+    LINK_SECRET,
+    ROOT,
+    Clock,
+    World,
+    approve_scripts,
+    link_in,
+    wait_for_mail,
+    wait_for_run,
+)
 
 from surge.config import PrometheusSettings
 from surge.paging.links import read_token
@@ -51,37 +60,33 @@ steps:
 
 
 @pytest.fixture
-def processes(tmp_path: Path) -> Iterator[Processes]:
-    started = Processes(tmp_path)
-    try:
-        yield started
-    finally:
-        started.stop_all()
-
-
-@pytest.fixture
-def exporter() -> Iterator[Exporter]:
-    with Exporter().serving() as served:
-        yield served
+def world(tmp_path: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+    monkeypatch.setenv(LINK_ENV, LINK_SECRET)
+    folder = tmp_path / "world"
+    (folder / "playbooks").mkdir(parents=True)
+    (folder / "playbooks" / "peak.yaml").write_text(PEAK, encoding="utf-8")
+    shutil.copytree(ROOT / "config" / "scripts", folder / "scripts")
+    return World(folder, smtp_server)
 
 
 async def test_call_in_asks_the_shortfall_and_replaces_who_declines_or_is_silent(
-    world, start_world, processes, exporter, tmp_path, clock, monkeypatch
+    world: World, prometheus: Any, exporter: Exporter, make_runtime: Any
 ) -> None:
     exporter.set("cs_contacts_per_second", 30 / 3600, queue="web")
     exporter.set("cs_handle_seconds", 240.0, queue="web")
-    async with aiohttp.ClientSession() as http:
-        prometheus = await StartPrometheus(processes, tmp_path, http, exporter)()
+    server = await prometheus()
 
-        async def scraped() -> Any:
-            return await prometheus.query("cs_handle_seconds")
+    async def scraped() -> Any:
+        return await server.query("cs_handle_seconds")
 
-        await eventually(scraped, "Prometheus scraping the exporter")
-    (world.folder / "playbooks" / "peak.yaml").write_text(PEAK, encoding="utf-8")
-    clock.now = datetime.now(UTC)  # Prometheus answers for now, not for a made-up time
+    await eventually(scraped, "Prometheus scraping the exporter")
+    clock = Clock(datetime.now(UTC))  # Prometheus answers for now, not for a made-up time
     config = world.config(rota=ROTA)
-    config.prometheus = PrometheusSettings(prometheus.url)
-    runtime = await start_world(config)
+    config.prometheus = PrometheusSettings(server.url)
+    runtime = await make_runtime(config=config, start=False)
+    runtime.engine.clock = clock
+    await approve_scripts(runtime)
+    await runtime.engine.start()
     paging = runtime.engine.services.pagers
     await runtime.store.called(["cy"], clock.now)  # cy was called last time: bo goes first
 
