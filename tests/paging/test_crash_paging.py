@@ -104,7 +104,12 @@ async def test_kill_9_while_an_escalation_waits_pages_nobody_twice(
     server = await start_server(config, port)
     try:
         incident = await prepare(config)
-        await wait_for_mail(smtp_server, 1)  # level 1 paged Ann; the step now waits 2s
+        await wait_for_mail(smtp_server, 1)  # level 1 paged Ann
+        for _ in range(100):  # and recorded it: the step now waits 2s (a kill while the
+            # mail is handed over is the other test's case, by webhook)
+            if (await incident_state(config, int(incident)))["steps"][0]["status"] == "waiting":
+                break
+            await asyncio.sleep(0.05)
         os.kill(server.pid, signal.SIGKILL)
         await server.wait()
         await asyncio.sleep(2.5)  # level 1's wait runs out while nothing runs
