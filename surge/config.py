@@ -22,6 +22,7 @@ from surge.channels.config import (
     parse_plugins,
 )
 from surge.mail import SmtpSettings, parse_smtp
+from surge.paging.config import PagerSettings, parse_pagers
 from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
 from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
@@ -30,7 +31,7 @@ from surge.yamlpos import YamlProblem, YNode, load
 
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
-RESERVED_SECTIONS = ("components", "pagers", "rota")
+RESERVED_SECTIONS = ("components",)
 DEFAULT_SCRIPTS = Path("config/scripts")
 
 
@@ -119,6 +120,8 @@ class Config:
     hotlines: dict[str, HotlineSettings] = field(default_factory=dict)
     plugins: dict[str, PluginSection] = field(default_factory=dict)  # each plugin's own
     audit: AuditSettings = field(default_factory=AuditSettings)
+    rota: Path | None = None  # config/rota.yaml: people, shifts, escalation policies
+    pagers: PagerSettings = field(default_factory=PagerSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -136,6 +139,7 @@ class Config:
             found.extend(setting_secrets(section.values))
         for binding in self.channels.values():
             found.extend(setting_secrets(binding.node.plain()))
+        found.extend(self.pagers.secrets())
         return [secret for secret in found if secret]
 
 
@@ -187,6 +191,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "hotlines",
         "plugins",
         "audit",
+        "rota",
+        "pagers",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -228,6 +234,10 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.plugins = parse_plugins(fields["plugins"], check)
     if "audit" in fields:
         config.audit = parse_audit(fields["audit"], check)
+    if "rota" in fields and (rota := check.string(fields["rota"], "rota")):
+        config.rota = Path(rota)
+    if "pagers" in fields:
+        config.pagers = parse_pagers(fields["pagers"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 
@@ -314,25 +324,29 @@ def _engine(node: YNode, check: Checker) -> EngineSettings:
 def _webhooks(node: YNode, check: Checker) -> dict[str, WebhookTarget]:
     targets: dict[str, WebhookTarget] = {}
     for name, child in (check.mapping(node, "webhooks") or {}).items():
-        what = f"webhooks.{name}"
-        fields = check.keys(
-            child, what, ("url", "secret", "secret_env", "timeout", "headers"), ("url",)
-        )
-        if not fields or "url" not in fields:
-            continue
-        url = check.string(fields["url"], f"{what}.url")
-        secret, secret_env = _secret(fields, check, what)
-        timeout = (
-            check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 10.0
-        )
-        headers = (
-            check.string_map(fields["headers"], f"{what}.headers") if "headers" in fields else {}
-        )
-        if url and not url.startswith(("http://", "https://")):
-            check.error(fields["url"].pos, f"{what}.url must start with http:// or https://")
-        if url:
-            targets[name] = WebhookTarget(url, secret, timeout or 10.0, headers, secret_env)
+        target = parse_webhook_target(child, check, f"webhooks.{name}")
+        if target is not None:
+            targets[name] = target
     return targets
+
+
+def parse_webhook_target(
+    node: YNode, check: Checker, what: str, extra: tuple[str, ...] = ()
+) -> WebhookTarget | None:
+    """One signed-POST target (``url``, ``secret`` or ``secret_env``, ``timeout``,
+    ``headers``); ``extra`` keys are let through for the caller (a pager's ``type``)."""
+    allowed = ("url", "secret", "secret_env", "timeout", "headers", *extra)
+    fields = check.keys(node, what, allowed, ("url",))
+    if not fields or "url" not in fields:
+        return None
+    url = check.string(fields["url"], f"{what}.url")
+    secret, secret_env = _secret(fields, check, what)
+    timeout = check.duration(fields["timeout"], f"{what}.timeout") if "timeout" in fields else 10.0
+    headers = check.string_map(fields["headers"], f"{what}.headers") if "headers" in fields else {}
+    if url and not url.startswith(("http://", "https://")):
+        check.error(fields["url"].pos, f"{what}.url must start with http:// or https://")
+        return None
+    return WebhookTarget(url, secret, timeout or 10.0, headers, secret_env) if url else None
 
 
 def _secret(fields: dict[str, YNode], check: Checker, what: str) -> tuple[str | None, str | None]:

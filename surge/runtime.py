@@ -12,6 +12,8 @@ from surge.channels.hub import Channels
 from surge.config import DEFAULT_SCRIPTS, Config
 from surge.engine.engine import Engine
 from surge.metrics import Metrics
+from surge.paging.service import Paging
+from surge.paging.setup import configure_pagers, load_rota
 from surge.playbook.library import PlaybookLibrary
 from surge.plugin.manager import PluginManager
 from surge.scripts.active import Scripts
@@ -86,6 +88,10 @@ def build_runtime(
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
     engine.services.scripts = Scripts(scripts, store, templates)
+    rota, rota_problems = load_rota(config)
+    pagers, pager_problems = configure_pagers(config, plugins.pager_types())
+    engine.services.rota = rota
+    engine.services.pagers = Paging(engine, rota, pagers)
     channels = Channels(
         config,
         plugins.channel_providers(),
@@ -108,7 +114,13 @@ def build_runtime(
         engine=engine,
         triggers=triggers,
         audit=audit,
-        problems=[*problems, *script_problems, *channels.problems],
+        problems=[
+            *problems,
+            *script_problems,
+            *rota_problems,
+            *pager_problems,
+            *channels.problems,
+        ],
         scripts=scripts,
     )
 

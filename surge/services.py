@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from surge.audit.log import AuditLog
     from surge.channels.hub import Channels
+    from surge.paging.service import Paging
+    from surge.rota.model import Rota
     from surge.scripts.active import Scripts
 
 
@@ -23,3 +25,5 @@ class Services:
     scripts: Scripts | None = None
     channels: Channels | None = None  # surge/channels: rooms, posts, broadcasts
     audit: AuditLog | None = None  # record a change a person asked for (surge.audit)
+    rota: Rota | None = None  # config/rota.yaml, when the config names one
+    pagers: Paging | None = None  # paging people through the configured pagers

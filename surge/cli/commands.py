@@ -15,6 +15,7 @@ from surge.audit.actor import cli_actor
 from surge.cli import render
 from surge.cli.backend import Backend, CliError, HttpBackend, LocalBackend
 from surge.cli.render import err, out
+from surge.cli.rota import paging_problems
 from surge.config import (
     DEFAULT_SCRIPTS,
     Config,
@@ -51,6 +52,8 @@ async def dispatch(args: argparse.Namespace) -> int:
         "scripts": scripts_command,
         "audit": audit_command,
         "openapi": openapi_command,
+        "rota": rota_command,
+        "staffing": staffing_command,
     }
     return await handlers[args.command](args)
 
@@ -95,6 +98,8 @@ async def validate(args: argparse.Namespace) -> int:
         checked.append(str(target))
     if config_path is not None and not paths:
         problems.extend(_references(runtime.playbooks.all(), config, config_path))
+        problems.extend(paging_problems(runtime, config, config_path))
+        checked.extend([str(config.rota)] if config.rota else [])
     if args.json:
         render.print_json({"checked": checked, "problems": problems, "ok": not problems})
     else:
@@ -116,10 +121,14 @@ def _folders(config: Config) -> list[Path]:
 
 
 def _validate_path(path: Path, runtime: Runtime, config: Config) -> list[YamlProblem]:
-    """A path in (or of) the scripts folder holds scripts; any other, playbooks."""
+    """A path in (or of) the scripts folder holds scripts; the rota (or a file named
+    rota*.yaml) is a rota; any other, playbooks."""
     from surge.playbook.library import validate_path
+    from surge.rota.parse import load_rota_file
     from surge.scripts.library import validate_path as validate_scripts
 
+    if path.is_file() and (path.name.startswith("rota") or path == config.rota):
+        return load_rota_file(path)[1]
     folder = config.scripts.folder.resolve()
     if folder in (path.resolve(), path.resolve().parent):
         return validate_scripts(path, runtime.templates)
@@ -396,5 +405,17 @@ async def audit_command(args: argparse.Namespace) -> int:
 
 async def openapi_command(args: argparse.Namespace) -> int:
     from surge.cli.openapi import command
+
+    return await command(args)
+
+
+async def rota_command(args: argparse.Namespace) -> int:
+    from surge.cli.rota import command
+
+    return await command(args)
+
+
+async def staffing_command(args: argparse.Namespace) -> int:
+    from surge.cli.staffing import command
 
     return await command(args)

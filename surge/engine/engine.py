@@ -265,6 +265,8 @@ class Engine:
         self.events.emit(
             updated.id, lambda: self.plugins.incident_status_changed(updated, previous, actor)
         )
+        if (paging := self.services.pagers) is not None:  # PagerDuty closes its incident too
+            self.events.emit(updated.id, lambda: paging.status_changed(updated, previous))
         return updated
 
     async def escalate(self, incident_id: int, actor: str) -> int:

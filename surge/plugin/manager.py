@@ -31,6 +31,7 @@ from surge.plugin.calls import HookTimeout as HookTimeout
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from surge.paging.spec import PagerSpec
     from surge.store.records import Incident, IncidentStatus, StepRun
 
 HOOKS = tuple(sorted(name for name in vars(spec) if name.startswith("surge_")))
@@ -198,6 +199,26 @@ class PluginManager:
                     )
                 types[kind.name], owners[kind.name] = kind, plugin_name
         return types
+
+    def pager_types(self) -> dict[str, PagerSpec]:
+        from surge.paging.spec import PagerSpec
+
+        found: dict[str, PagerSpec] = {}
+        owners: dict[str, str] = {}
+        for plugin_name, result in self._call_startup("surge_register_pagers", {}):
+            for pager in result or ():
+                what = self._describe(plugin_name)
+                if not isinstance(pager, PagerSpec):
+                    raise PluginError(
+                        f"{what}: surge_register_pagers returned {pager!r}, not a PagerSpec"
+                    )
+                if pager.type in found:
+                    raise PluginError(
+                        f"pager type {pager.type!r} from {what} is already registered by "
+                        f"{owners[pager.type]}"
+                    )
+                found[pager.type], owners[pager.type] = pager, plugin_name
+        return found
 
     def web_routes(self, app: web.Application) -> None:
         self._call_startup("surge_web_routes", {"app": app})

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from surge.actions import ActionSpec
     from surge.channels.provider import ProviderType
+    from surge.paging.spec import PagerSpec
     from surge.store.records import Incident, IncidentStatus, StepRun
 
 NAME = "surge"
@@ -119,4 +120,19 @@ def surge_register_channel_providers() -> Iterable[ProviderType]:  # type: ignor
 
     :return: ``ProviderType`` records; each name must be unique across all plugins, or
         surge refuses to start naming both plugins.
+    """
+
+
+@_spec
+def surge_register_pagers() -> Iterable[PagerSpec]:  # type: ignore[empty-body]
+    """Return the pager types this plugin provides (e-mail, an SMS gateway, PagerDuty…).
+
+    Called once when an engine is built. Each pager named under ``pagers:`` in the config
+    has a ``type`` (default: its name) that must be one of these; the type's
+    ``configure`` reads the pager's options then, so ``surge validate`` reports their
+    problems with positions. A person's contact method ``PAGER: ADDRESS`` in the rota
+    pages them through the pager of that name.
+
+    :return: ``surge.paging.spec.PagerSpec`` records; each type must be unique across all
+        plugins, or surge refuses to start naming both plugins.
     """

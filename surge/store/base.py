@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.store.records import (
     ActiveScript,
     AdmitRequest,
@@ -326,3 +327,69 @@ class Store(ABC):
     @abstractmethod
     async def audit_entries(self, query: AuditQuery) -> list[AuditEntry]:
         """Newest first, those that match every filter the query sets."""
+
+    # -- rota and paging --
+
+    @abstractmethod
+    async def start_escalation(
+        self, escalation: Escalation, entries: Sequence[TimelineEntry]
+    ) -> Escalation:
+        """Store a new escalation or call-in; when one with its ``key`` exists already
+        (the step is being re-run), return that one and write nothing."""
+
+    @abstractmethod
+    async def escalation(self, escalation_id: int) -> Escalation | None: ...
+
+    @abstractmethod
+    async def escalations(self, incident_id: int) -> list[Escalation]:
+        """Oldest first."""
+
+    @abstractmethod
+    async def update_escalation(
+        self, escalation: Escalation, expected: tuple[int, int], entries: Sequence[TimelineEntry]
+    ) -> bool:
+        """Write the escalation's round, level, people, due time, outcome and data, only if
+        its stored (round, level) is still ``expected``; False when it was not."""
+
+    @abstractmethod
+    async def begin_page(
+        self, page: PageRecord, entries: Sequence[TimelineEntry]
+    ) -> tuple[PageRecord, bool]:
+        """Record a delivery as ``sending`` before the pager is called, and return it with
+        True; when a page with its ``key`` exists already, return that one (as stored)
+        with False and write nothing."""
+
+    @abstractmethod
+    async def finish_page(
+        self,
+        page_id: int,
+        status: PageStatus,
+        at: datetime,
+        error: str,
+        entries: Sequence[TimelineEntry],
+    ) -> None: ...
+
+    @abstractmethod
+    async def page(self, page_id: int) -> PageRecord | None: ...
+
+    @abstractmethod
+    async def pages(self, incident_id: int) -> list[PageRecord]:
+        """Every page of the incident, oldest first."""
+
+    @abstractmethod
+    async def answer_page(
+        self, page_id: int, answer: Answer, via: str, at: datetime, entries: Sequence[TimelineEntry]
+    ) -> PageRecord | None:
+        """Record the answer to a page once: None when it was answered already. An ``ack``
+        also sets its escalation's ``acked_by``/``acked_at`` if not yet set."""
+
+    @abstractmethod
+    async def called(self, people: Sequence[str], at: datetime) -> None:
+        """Remember that these standby people were called at ``at``."""
+
+    @abstractmethod
+    async def last_called(self) -> dict[str, datetime]: ...
+
+    @abstractmethod
+    async def wake_run(self, run_id: int, at: datetime) -> None:
+        """Make a waiting step run due at ``at`` (an answer it waits for came in)."""

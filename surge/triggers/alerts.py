@@ -78,7 +78,9 @@ def _alert(item: Any, index: int) -> Alert:
     starts_at = item.get("startsAt", "")
     if not isinstance(starts_at, str):
         raise PayloadError(f"{where}.startsAt must be a time (RFC 3339 text)")
-    fingerprint = item.get("fingerprint") or _fingerprint(labels)
+    fingerprint = item.get("fingerprint")
+    if fingerprint is None or fingerprint == "":
+        fingerprint = _fingerprint(labels)
     if not isinstance(fingerprint, str):
         raise PayloadError(f"{where}.fingerprint must be text")
     return Alert(status, labels, annotations, starts_at, fingerprint)

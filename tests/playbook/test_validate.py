@@ -29,10 +29,10 @@ def test_unknown_action_suggests_a_close_name(problems: Problems) -> None:
 
 
 def test_unknown_action_without_a_close_name_lists_the_known_ones(problems: Problems) -> None:
-    found = problems(one_step("page"))
+    found = problems(one_step("fax"))  # `page` is an action now: fax is not
     assert found[0][:2] == (7, 13)
-    assert found[0][2].startswith("unknown action 'page'; known: ")
-    assert "command, hotline.close, hotline.open, log, script.activate" in found[0][2]
+    assert found[0][2].startswith("unknown action 'fax'; known: ")
+    assert "command, hotline.close, hotline.open, log, page, script.activate" in found[0][2]
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,13 @@ import sys
 import textwrap
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from multidict import CIMultiDictProxy
+from support.receiver import Receiver
 from support.waiting import eventually as _eventually
 
 from surge.runtime import Runtime
@@ -26,44 +25,9 @@ from surge.store.records import Incident, IncidentStatus
 SIGNATURE_WINDOW = 300  # seconds a receiver accepts between X-Surge-Timestamp and now
 
 
-@dataclass
-class Received:
-    path: str
-    headers: CIMultiDictProxy[str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    """An HTTP server on 127.0.0.1 that records every request and answers as planned.
-
-    ``plan`` holds the statuses of the next answers (then 200); ``reply`` the JSON body.
-    """
-
-    url: str = ""
-    requests: list[Received] = field(default_factory=list)
-    plan: list[int] = field(default_factory=list)
-    reply: Callable[[Received], Any] = lambda received: {"ok": True}
-    headers: dict[str, str] = field(default_factory=dict)
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        received = Received(request.path, request.headers, await request.read())
-        self.requests.append(received)
-        status = self.plan.pop(0) if self.plan else 200
-        return web.json_response(self.reply(received), status=status, headers=self.headers)
-
-
 @pytest.fixture
 async def receiver(aiohttp_server: Any) -> Receiver:
-    found = Receiver()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", found.handle)
-    server = await aiohttp_server(app, host="127.0.0.1")
-    found.url = str(server.make_url("/hook"))
-    return found
+    return await Receiver.serve(aiohttp_server)
 
 
 def _verify_signature(secret: str, headers: Mapping[str, str], body: bytes) -> bool:

@@ -255,6 +255,72 @@ async def test_hook_surge_web_routes(aiohttp_client, config):
     assert (await client.get("/plugins/routes/nope")).status == 404
 
 
+async def test_hook_surge_register_pagers(tmp_path, smtp_server, make_runtime, monkeypatch):
+    """A plugin's pager type, configured under pagers:, pages the rota's people."""
+    from support.paging import ROTA, Clock, World, approve_scripts, wait_for_run
+
+    from surge.paging.spec import Page, PagerSpec
+    from surge.plugin.manager import PluginError
+    from surge.runtime import build_runtime
+
+    class Beeper:
+        name = "beeper"
+
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, str, str, str]] = []
+
+        async def send(self, options: Any, page: Page, http: Any) -> dict[str, Any]:
+            self.sent.append((options, page.address, page.subject, page.key))
+            return {"beeped": True}
+
+        @hookimpl
+        def surge_register_pagers(self) -> Iterable[PagerSpec]:
+            def configure(node: Any, check: Any, what: str, config: Any) -> str | None:
+                fields = check.keys(node, what, ("type", "tone"), ("tone",))
+                tone = fields.get("tone") if fields else None
+                return check.string(tone, f"{what}.tone") if tone else None
+
+            return [PagerSpec("beeper", configure, self.send, safe_to_resend=True)]
+
+    world = World(tmp_path / "w", smtp_server)
+    (world.folder / "playbooks").mkdir(parents=True)
+    (world.folder / "playbooks" / "pb.yaml").write_text(
+        "id: pb\ntitle: Beep\nsteps:\n  - {id: page, action: page, with: {policy: standby-shift}}\n"
+    )
+    import shutil
+    from pathlib import Path
+
+    shutil.copytree(Path(__file__).parents[2] / "config" / "scripts", world.folder / "scripts")
+    rota = ROTA.replace("contact: [{email: ann@example.test}]", "contact: [{beep: '4711'}]")
+    config = world.config(pagers="pagers:\n  beep: {type: beeper, tone: high}\n", rota=rota)
+    beeper = Beeper()
+    runtime = await make_runtime(config=config, plugins=[beeper], start=False)
+    runtime.engine.clock = Clock()  # during Ann's shift
+    await approve_scripts(runtime)
+    await runtime.engine.start()
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    await wait_for_run(runtime, incident.id, "page", RunStatus.WAITING)
+    [(tone, address, subject, key)] = beeper.sent
+    assert (tone, address) == ("high", "4711")  # the options configure() read, the address
+    assert subject == f"[surge page] Beep (incident {incident.id})"
+    assert key == f"{incident.id}:steps:page:1/0.0/ann/0"
+    bad = world.config(pagers="pagers:\n  beep: {type: beeper, volume: 11}\n", rota=rota)
+    built = build_runtime(bad, extra_plugins=[Beeper()], load_entry_points=False)
+    problems = [str(problem) for problem in built.problems]
+    assert any("unknown key 'volume' in pagers.beep" in problem for problem in problems)
+    assert any("pagers.beep is missing required key 'tone'" in problem for problem in problems)
+
+    class Clash:
+        name = "clash"
+
+        @hookimpl
+        def surge_register_pagers(self) -> Iterable[PagerSpec]:
+            return [PagerSpec("email", lambda *a: None, beeper.send)]
+
+    with pytest.raises(PluginError, match=r"pager type .email. from .* is already registered by"):
+        build_runtime(config, extra_plugins=[Clash()], load_entry_points=False)
+
+
 # -- isolation --
 
 

@@ -136,6 +136,9 @@ def test_load_order_is_entry_points_then_builtins_then_passed_in_then_check_pend
         "register builtin.hotline",
         "register builtin.channel_webhook",
         "register builtin.channel_email",
+        "register builtin.pagers",
+        "register builtin.page",
+        "register builtin.call_in",
         "register extra",
         "check_pending",
     ]
@@ -313,6 +316,9 @@ def test_plugins_lists_name_version_hooks_and_builtin():
         "builtin.hotline",
         "builtin.channel_webhook",
         "builtin.channel_email",
+        "builtin.pagers",
+        "builtin.page",
+        "builtin.call_in",
     }
     assert all(info.builtin and info.version == surge.__version__ for info in builtins.values())
     assert builtins["builtin.webhook"].hooks == ("surge_register_actions",)

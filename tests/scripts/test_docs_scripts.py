@@ -27,6 +27,8 @@ SAMPLES: dict[str, Any] = {
     "ticket": "C-0042",
     "start": "06-12 02:00",
     "note": "Sorry for the short notice.",
+    "title": "在线客服中断",  # the page scripts: the incident's title and id
+    "incident": 12,
 }
 
 
@@ -69,7 +71,13 @@ def test_the_shipped_scripts_load_and_keep_their_rules() -> None:
     library, problems = ScriptLibrary.load(ROOT / "config" / "scripts", Templates())
     assert problems == []
     ids = [script.id for script in library.all()]
-    assert ids == ["complaint-holding", "outage-initial", "outage-resolved"]
+    assert ids == [
+        "call-in",
+        "complaint-holding",
+        "outage-initial",
+        "outage-resolved",
+        "page-oncall",
+    ]
     for script in library.all():
         assert list(script.locales) == ["zh-CN", "zh-TW", "en"]
         assert_keeps_its_rules(script)

@@ -1,7 +1,7 @@
 """A small world for walking the whole API: the shipped example playbook and response
 scripts, a playbook Alertmanager's example alert opens, a token per role, and records
 (incident 1 with an active script, silence 1) for the examples in the routes' descriptions
-to act on. Used in process (aiohttp_client) and by a real ``surge serve``."""
+to act on, and the shipped rota. Used in process (aiohttp_client) and by a real ``surge serve``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def write_world(folder: Path, listen: str = "127.0.0.1:8080") -> Path:
         f"listen: {listen}\n"
         f"playbooks: {playbooks}\n"
         f"scripts: {{folder: {ROOT / 'config' / 'scripts'}}}\n"
+        f"rota: {ROOT / 'config' / 'rota.yaml'}\n"
         "engine: {lease: 2s, poll_interval: 50ms}\n"
         "audit: {trusted_proxies: [127.0.0.1]}\n"
         f"auth:\n  tokens:\n{tokens}\n",

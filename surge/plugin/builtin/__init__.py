@@ -1,12 +1,15 @@
 """surge's own plugins, registered exactly like third-party ones."""
 
 from surge.plugin.builtin import (
+    call_in,
     channel_email,
     channel_webhook,
     channels,
     command,
     hotline,
     log,
+    page,
+    pagers,
     script,
     set_status,
     wait,
@@ -17,4 +20,6 @@ BUILTINS = (
     *(log, wait, set_status, webhook, command, script),
     # backup channels: the channel.* actions, hotlines and two channel providers
     *(channels, hotline, channel_webhook, channel_email),
+    # paging people along the rota, and calling in extra staff
+    *(pagers, page, call_in),
 )

@@ -21,6 +21,7 @@ from surge.store.records import (
 from surge.store.sqlite.audit import AuditStore
 from surge.store.sqlite.channels import ChannelStore
 from surge.store.sqlite.database import Database
+from surge.store.sqlite.paging import PagingStore
 from surge.store.sqlite.rows import (
     OPEN_RUN,
     closed_under,
@@ -44,7 +45,7 @@ from surge.store.sqlite.scripts import ScriptStore
 from surge.store.sqlite.signals import SignalStore
 
 
-class SqliteStore(SignalStore, ScriptStore, ChannelStore, AuditStore, Store):
+class SqliteStore(SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.db = Database(url)
