@@ -130,18 +130,22 @@ async def send(settings: SmtpSettings, message: EmailMessage) -> None:
             f"the SMTP password is not set: export {settings.password_env}", retryable=False
         )
     tls = settings.tls_context() if settings.security != "none" else None
+    client = aiosmtplib.SMTP(
+        hostname=settings.host,
+        port=settings.port,
+        username=settings.username,
+        password=settings.password(),
+        use_tls=settings.security == "tls",
+        start_tls=settings.security == "starttls",
+        tls_context=tls,
+        timeout=settings.timeout,
+    )
     try:
-        await aiosmtplib.send(
-            message,
-            hostname=settings.host,
-            port=settings.port,
-            username=settings.username,
-            password=settings.password(),
-            use_tls=settings.security == "tls",
-            start_tls=settings.security == "starttls",
-            tls_context=tls,
-            timeout=settings.timeout,
-        )
+        # aiosmtplib.send leaves the socket open when STARTTLS or the login fails inside its
+        # `async with`; connecting by hand lets `finally` close it whatever happened
+        await client.connect()
+        await client.send_message(message)
+        await client.quit()
     except aiosmtplib.SMTPRecipientsRefused as error:
         codes = sorted({refused.code for refused in error.recipients})
         raise MailError(
@@ -164,3 +168,5 @@ async def send(settings: SmtpSettings, message: EmailMessage) -> None:
             f"{type(error).__name__}: {error}",
             retryable=True,
         ) from None
+    finally:
+        client.close()
