@@ -26,6 +26,7 @@ from surge.store.records import (
     TokenRecord,
     TriggerState,
 )
+from surge.store.replicas import ChangeFeed, Leadership
 
 
 class StoreError(Exception):
@@ -269,3 +270,21 @@ class Store(ABC):
 
     @abstractmethod
     async def active_script(self, incident_id: int) -> ActiveScript | None: ...
+
+    # -- replicas --
+
+    @abstractmethod
+    def leadership(self, name: str, holder: str, lease: float) -> Leadership:
+        """The named leadership among the processes sharing this store; ``holder`` names
+        this one, and ``lease`` is how long a leader that stops renewing keeps the lead
+        where the backend cannot tell a dead holder at once (SQLite)."""
+
+    @abstractmethod
+    def changes(self, poll_interval: float) -> ChangeFeed:
+        """This process's change feed (one per store; ``start`` it before subscribing).
+        ``poll_interval`` is how often a backend without notifications looks (SQLite)."""
+
+    @property
+    def problem(self) -> str | None:
+        """Why the store is unusable right now, when it already knows (for /readyz)."""
+        return None

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from surge.store.records import RunStatus, StepRun
+from surge.store.replicas import ChangeFeed, Leadership
 from surge.store.sql.connection import Connection
 from surge.store.sql.rows import OPEN_RUN, claimed_run, ts
 from surge.store.sql.store import SqlStore
 from surge.store.sqlite.database import SqliteDatabase
+from surge.store.sqlite.replicas import LeaseLeadership, PollingFeed
 
 
 class SqliteStore(SqlStore):
@@ -16,6 +18,20 @@ class SqliteStore(SqlStore):
         db = SqliteDatabase(url)
         super().__init__(url, db)
         self.path = db.path
+        self._feed: PollingFeed | None = None
+
+    async def close(self) -> None:
+        if self._feed is not None:
+            await self._feed.stop()
+        await super().close()
+
+    def leadership(self, name: str, holder: str, lease: float) -> Leadership:
+        return LeaseLeadership(self, name, holder, lease)
+
+    def changes(self, poll_interval: float) -> ChangeFeed:
+        if self._feed is None:
+            self._feed = PollingFeed(self, poll_interval)
+        return self._feed
 
     async def _claim(
         self, engine_id: str, now: datetime, lease_until: datetime, limit: int
