@@ -141,8 +141,13 @@ class PostgresDatabase(Database):
         self._executor = ThreadPoolExecutor(self.pool_size, thread_name_prefix="surge-pg")
         pool = self._pool
         loop = asyncio.get_running_loop()
+
+        def connect() -> None:
+            psycopg.connect(self.conninfo).close()  # says at once why, where the pool waits
+            pool.open(wait=True, timeout=10)
+
         try:
-            await loop.run_in_executor(self._executor, lambda: pool.open(wait=True, timeout=10))
+            await loop.run_in_executor(self._executor, connect)
         except (psycopg.Error, PoolTimeout) as error:
             await self.close()
             raise StoreError(f"cannot open {display_url(self.url)}: {unreachable(error)}") from None

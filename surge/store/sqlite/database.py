@@ -149,18 +149,16 @@ def _script(db: Any, script: str) -> None:
 
 
 def _tables(db: Any) -> list[Table]:
-    names = [
-        row["name"]
-        for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " AND name != 'schema_version' ORDER BY name"
-        ).fetchall()
-    ]
+    found = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name != 'schema_version' ORDER BY name"
+    ).fetchall()
     tables, refers = {}, {}
-    for name in names:
+    for name, sql in ((row["name"], row["sql"]) for row in found):
         info = db.execute(f"PRAGMA table_info({name})").fetchall()
         key = sorted((row for row in info if row["pk"]), key=lambda row: row["pk"])
-        identity = key[0]["name"] if len(key) == 1 and key[0]["type"] == "INTEGER" else None
+        generated = len(key) == 1 and "AUTOINCREMENT" in sql.upper()
+        identity = key[0]["name"] if generated else None
         tables[name] = Table(
             name,
             tuple(row["name"] for row in info),
