@@ -14,6 +14,7 @@ from typing import Any
 
 from surge.mail import SmtpSettings, parse_smtp
 from surge.redact import sensitive_values
+from surge.replicas import ReplicaSettings, parse_replicas
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
 
@@ -105,6 +106,7 @@ class Config:
     prometheus: PrometheusSettings | None = None
     scripts: ScriptSettings = field(default_factory=ScriptSettings)
     smtp: SmtpSettings | None = None  # the mail server pages, subscriptions and lists use
+    replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -165,6 +167,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "prometheus",
         "scripts",
         "smtp",
+        "replicas",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -197,6 +200,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.scripts = _scripts(fields["scripts"], check)
     if "smtp" in fields:
         config.smtp = parse_smtp(fields["smtp"], check, "smtp")
+    if "replicas" in fields:
+        config.replicas = parse_replicas(fields["replicas"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 

@@ -11,6 +11,7 @@ from surge.engine.engine import Engine
 from surge.metrics import Metrics
 from surge.playbook.library import PlaybookLibrary
 from surge.plugin.manager import PluginManager
+from surge.replicas import Leader, Wakeups
 from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
@@ -32,19 +33,30 @@ class Runtime:
     store: Store
     engine: Engine
     triggers: Triggers
+    leader: Leader
     problems: list[YamlProblem] = field(default_factory=list)
     scripts: ScriptLibrary = field(default_factory=ScriptLibrary)
+    wakeups: Wakeups | None = None
 
     async def open(self) -> None:
         await self.store.open()
 
     async def start(self) -> None:
-        """Run the engine and the metric watcher (the server does; the CLI does not)."""
+        """Run the engine, the leader election, the wake-ups on other replicas' changes and
+        the metric watcher (the server does; the CLI does not)."""
         await self.engine.start()
+        await self.leader.start()
+        self.wakeups = Wakeups(
+            self.store.changes(self.config.replicas.change_poll), self.engine.wake
+        )
+        await self.wakeups.start()
         await self.triggers.start()
 
     async def close(self) -> None:
         await self.triggers.stop()
+        if self.wakeups is not None:
+            await self.wakeups.stop()
+        await self.leader.stop()
         if self.engine.running:
             await self.engine.stop()
         else:
@@ -72,7 +84,8 @@ def build_runtime(
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
     engine.services.scripts = Scripts(scripts, store, templates)
-    triggers = Triggers(engine, config)
+    leader = Leader(store, engine.id, config.replicas)
+    triggers = Triggers(engine, config, leader)
     return Runtime(
         config,
         plugins,
@@ -82,6 +95,7 @@ def build_runtime(
         store,
         engine,
         triggers,
+        leader,
         [*problems, *script_problems],
         scripts,
     )
