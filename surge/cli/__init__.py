@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from surge import __version__
-from surge.cli import commands, scripts, silences, simulate
+from surge.cli import commands, db, scripts, silences, simulate
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.cli.serve import serve
@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     silences.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
+    db.add_parsers(sub, common)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 

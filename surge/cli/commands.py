@@ -48,6 +48,8 @@ async def dispatch(args: argparse.Namespace) -> int:
         "silence": silence,
         "simulate": simulate_command,
         "scripts": scripts_command,
+        "migrate": migrate_command,
+        "db": db_command,
     }
     return await handlers[args.command](args)
 
@@ -385,3 +387,15 @@ async def scripts_command(args: argparse.Namespace) -> int:
     from surge.cli.scripts import command
 
     return await command(args)
+
+
+async def migrate_command(args: argparse.Namespace) -> int:
+    from surge.cli.db import migrate
+
+    return await migrate(args)
+
+
+async def db_command(args: argparse.Namespace) -> int:
+    from surge.cli.db import copy
+
+    return await copy(args)

@@ -206,6 +206,17 @@ class PostgresDatabase(Database):
     async def tables(self) -> list[Table]:
         return await self.run(_tables)
 
+    async def restart_ids(self, table: Table) -> None:
+        if table.identity is None:
+            return
+        name, column = table.name, table.identity
+        await self.write(
+            lambda db: db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{name}', '{column}'),"
+                f" COALESCE((SELECT MAX({column}) FROM {name}), 0) + 1, false)"
+            )
+        )
+
 
 def _attempt(raw: psycopg.Connection[Any], work: Work[T], isolation: str) -> T:
     raw.execute(f"BEGIN ISOLATION LEVEL {isolation}")

@@ -79,6 +79,11 @@ class Database(ABC):
     async def schema_version(self) -> int:
         return await self.run(current_version)
 
+    @abstractmethod
+    async def restart_ids(self, table: Table) -> None:
+        """After rows were copied in with their ids: make new ids follow the largest
+        (SQLite's AUTOINCREMENT does so by itself)."""
+
 
 @dataclass(frozen=True)
 class Table:

@@ -139,6 +139,9 @@ class SqliteDatabase(Database):
     async def tables(self) -> list[Table]:
         return await self.run(_tables)
 
+    async def restart_ids(self, table: Table) -> None:
+        """Nothing to do: AUTOINCREMENT continues after the largest id inserted."""
+
 
 def _script(db: Any, script: str) -> None:
     """sqlite3 runs one statement per call (``executescript`` would commit on its own)."""
