@@ -73,7 +73,8 @@ class Leader:
         if self.leading:
             with contextlib.suppress(Exception):  # the lead goes anyway when the store closes
                 await self.leadership.resign()
-            self._set(False)
+            log.info("this replica stops: it hands the lead over")
+            self.leading = False
 
     async def check(self) -> bool:
         """Take or keep the lead now; also the fence a leader's round asks before it stores."""

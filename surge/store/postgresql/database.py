@@ -18,7 +18,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -46,6 +46,7 @@ SERIALIZABLE = "SERIALIZABLE"
 READ_COMMITTED = "READ COMMITTED"
 RETRIES = 60  # serialization failures in a row before a write gives up
 MIGRATION_LOCK = (0x5375, 0)  # advisory lock key: one replica migrates at a time
+QUEUE_LOCKS = 0x5378  # first key of the advisory locks that queue hot writes
 OPTIONS = {"pool_size": 10, "pool_timeout": 5.0}  # ours, taken off the URL before libpq
 
 
@@ -166,22 +167,33 @@ class PostgresDatabase(Database):
         """``work`` in a read-only snapshot."""
         return await self._on_thread(work, "REPEATABLE READ READ ONLY")
 
-    async def write(self, work: Work[T], *, isolation: str = SERIALIZABLE) -> T:
-        """``work`` in one write transaction, retried on serialization failures."""
-        return await self._on_thread(work, isolation)
+    async def write(
+        self, work: Work[T], *, queue: str | None = None, isolation: str = SERIALIZABLE
+    ) -> T:
+        """``work`` in one write transaction, retried on serialization failures.
 
-    async def _on_thread(self, work: Work[T], isolation: str) -> T:
+        With ``queue``, the connection first takes a session advisory lock of that name,
+        and only then begins: the snapshot is taken after the writes queued before it
+        committed, so they do not abort each other (e.g. admissions of one playbook, which
+        all count its open incidents)."""
+        return await self._on_thread(work, isolation, queue)
+
+    async def _on_thread(self, work: Work[T], isolation: str, queue: str | None = None) -> T:
         if self._pool is None or self._executor is None:
             raise StoreError("the store is not open")
-        call = functools.partial(self._transaction, self._pool, work, isolation)
+        call = functools.partial(self._transaction, self._pool, work, isolation, queue)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     def _transaction(
-        self, pool: ConnectionPool[psycopg.Connection[Any]], work: Work[T], isolation: str
+        self,
+        pool: ConnectionPool[psycopg.Connection[Any]],
+        work: Work[T],
+        isolation: str,
+        queue: str | None,
     ) -> T:
         for attempt in range(1, RETRIES + 1):
             try:
-                with pool.connection() as raw:
+                with pool.connection() as raw, _queued(raw, queue):
                     return _attempt(raw, work, isolation)
             except (errors.SerializationFailure, errors.DeadlockDetected):
                 if attempt == RETRIES:
@@ -216,6 +228,20 @@ class PostgresDatabase(Database):
                 f" COALESCE((SELECT MAX({column}) FROM {name}), 0) + 1, false)"
             )
         )
+
+
+@contextlib.contextmanager
+def _queued(raw: psycopg.Connection[Any], queue: str | None) -> Iterator[None]:
+    if queue is None:
+        yield
+        return
+    raw.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (QUEUE_LOCKS, queue))
+    try:
+        yield
+    finally:
+        if not raw.closed:
+            with contextlib.suppress(psycopg.Error):
+                raw.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (QUEUE_LOCKS, queue))
 
 
 def _attempt(raw: psycopg.Connection[Any], work: Work[T], isolation: str) -> T:

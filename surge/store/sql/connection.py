@@ -58,7 +58,10 @@ class Database(ABC):
     async def run(self, work: Work[T]) -> T: ...
 
     @abstractmethod
-    async def write(self, work: Work[T]) -> T: ...
+    async def write(self, work: Work[T], *, queue: str | None = None) -> T:
+        """``queue`` names a hot spot: writes with the same name run one after another
+        rather than racing (on PostgreSQL, where they would abort each other and retry;
+        SQLite runs every write one at a time anyway)."""
 
     @abstractmethod
     async def open(self, *, migrate: bool = True) -> None:

@@ -36,7 +36,9 @@ class SignalStore:
     db: Database
 
     async def admit(self, request: AdmitRequest, at: datetime) -> AdmitResult:
-        return await self.db.write(lambda db: _admit(db, request, at))
+        # every admission of a playbook counts its open incidents: queue them, not race
+        queue = f"admit:{request.incident.playbook_id}"
+        return await self.db.write(lambda db: _admit(db, request, at), queue=queue)
 
     async def clear_signal(
         self, playbook_id: str, fingerprint: str, at: datetime

@@ -80,8 +80,9 @@ class SqliteDatabase(Database):
         """``work(connection)`` on the store's thread; for reads."""
         return await self._on_thread(work)
 
-    async def write(self, work: Work[T]) -> T:
-        """``work(connection)`` in one write transaction, rolled back if it raises."""
+    async def write(self, work: Work[T], *, queue: str | None = None) -> T:
+        """``work(connection)`` in one write transaction, rolled back if it raises (one at a
+        time: ``queue`` changes nothing here)."""
 
         def transaction(db: SqliteConnection) -> T:
             db.raw.execute("BEGIN IMMEDIATE")
