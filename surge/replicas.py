@@ -35,7 +35,10 @@ def parse_replicas(node: YNode, check: Checker) -> ReplicaSettings:
     names = ("leader_check", "leader_lease", "change_poll")
     fields = check.keys(node, "replicas", names)
     values: dict[str, float] = {}
-    for key, child in (fields or {}).items():
+    for key in names:
+        if fields is None or key not in fields:
+            continue
+        child = fields[key]
         seconds = check.duration(child, f"replicas.{key}")
         if seconds is not None and seconds <= 0:
             check.error(child.pos, f"replicas.{key} must be more than 0")
