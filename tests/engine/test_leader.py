@@ -4,6 +4,7 @@ processes on one SQLite file leads, the others take over when it stops; and its 
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import pytest
 
@@ -21,7 +22,9 @@ async def test_one_process_leads_and_another_takes_over_when_it_stops(tmp_path):
     leaders = [Leader(store, f"engine-{n}", FAST) for n, store in enumerate(stores)]
     changes: list[tuple[int, bool]] = []
     for n, leader in enumerate(leaders):
-        leader.listeners.append(lambda leading, n=n: changes.append((n, leading)))
+        leader.listeners.append(
+            functools.partial(lambda n, leading: changes.append((n, leading)), n)
+        )
         await leader.start()
     try:
         await asyncio.sleep(0.3)
