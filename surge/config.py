@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from surge.mail import SmtpSettings, parse_smtp
 from surge.redact import sensitive_values
@@ -120,6 +121,7 @@ class Config:
             found.extend(sensitive_values(self.prometheus.request_headers()))
         if self.smtp is not None:
             found.append(self.smtp.password())
+        found.append(urlsplit(self.store).password)  # postgresql://user:PASSWORD@host/db
         return [secret for secret in found if secret]
 
 

@@ -105,3 +105,22 @@ async def test_a_leader_whose_connection_drops_stops_leading_and_another_takes_o
     finally:
         await first.close()
         await second.close()
+
+
+def test_the_store_password_is_a_secret_redacted_everywhere():
+    from surge.config import parse_config
+    from surge.store import display_url
+
+    config = parse_config("store: postgresql://surge:s3cr3t-pw@db.internal/surge\n", "c.yaml")
+    assert "s3cr3t-pw" in config.secrets()
+    assert display_url(config.store) == "postgresql://surge:***@db.internal/surge"
+
+
+def test_long_lived_connections_keep_the_users_options_and_add_keepalives():
+    from psycopg.conninfo import conninfo_to_dict
+
+    from surge.store.postgresql.session import dedicated
+
+    params = conninfo_to_dict(dedicated("postgresql://u@h/db?options=-csearch_path%3Dops", "x"))
+    assert str(params["options"]).startswith("-csearch_path=ops -c tcp_keepalives_idle=")
+    assert (params["application_name"], params["keepalives_idle"]) == ("x", "5")

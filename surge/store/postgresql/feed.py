@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import psycopg
 
+from surge.store.postgresql.session import dedicated
 from surge.store.replicas import Change, ChangeFeed
 
 CHANNEL = "surge_changes"
@@ -29,9 +30,8 @@ class PostgresFeed(ChangeFeed):
         self.conninfo = conninfo
 
     async def _produce(self) -> None:
-        async with await psycopg.AsyncConnection.connect(
-            self.conninfo, autocommit=True, application_name="surge-feed"
-        ) as conn:
+        conninfo = dedicated(self.conninfo, "surge-feed")
+        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
             await conn.execute(f"LISTEN {CHANNEL}")
             async for notify in conn.notifies():
                 change = parse(notify.payload)

@@ -21,6 +21,7 @@ import logging
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from surge.store.base import StoreError
 from surge.store.postgresql.database import unreachable
@@ -29,7 +30,12 @@ log = logging.getLogger(__name__)
 PRESENCE = 0x5376  # first key of the advisory locks of live engines
 LEADER = 0x5377  # first key of leadership locks
 CHECK_TIMEOUT = 3.0  # seconds a lock query may take before the connection counts as lost
-KEEPALIVES = "-c tcp_keepalives_idle=3 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3"
+# the server drops the session of a client it cannot reach within about 6 s (its locks
+# go with it); the client gives up on a server it cannot reach within about 11 s
+SERVER_KEEPALIVES = (
+    "-c tcp_keepalives_idle=3 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3"
+)
+CLIENT_KEEPALIVES = {"keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3"}
 
 UNLOCK = "SELECT pg_advisory_unlock(%s, hashtext(%s))"
 TRY_LOCK = "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS held"
@@ -107,11 +113,9 @@ class Session:
         self._leading.clear()  # a new session holds nothing yet
         self._present.clear()
         conn = await psycopg.AsyncConnection.connect(
-            self.conninfo,
+            dedicated(self.conninfo, "surge-session"),
             autocommit=True,
             row_factory=psycopg.rows.dict_row,
-            options=KEEPALIVES,
-            application_name="surge-session",
         )
         self._conn = conn
         for engine_id in sorted(self._engines):
@@ -136,3 +140,10 @@ class Session:
         if conn is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), CHECK_TIMEOUT)
+
+
+def dedicated(conninfo: str, name: str) -> str:
+    """The conninfo of a long-lived connection: keepalives both ways, the user's options kept."""
+    params = conninfo_to_dict(conninfo)
+    options = " ".join(str(part) for part in (params.get("options"), SERVER_KEEPALIVES) if part)
+    return make_conninfo(conninfo, options=options, application_name=name, **CLIENT_KEEPALIVES)
