@@ -225,7 +225,11 @@ async def measure(setup: str, count: int, args: argparse.Namespace) -> list[Step
             for process in processes:
                 process.terminate()
             for process in processes:
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=60)  # a backlog of steps may take a while to hand over
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
     return steps
 
 

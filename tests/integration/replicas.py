@@ -193,12 +193,17 @@ class Proxy:
         self._pipes.clear()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._pipes.add(writer)  # at once: a cut while this connects must close it too
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
             writer.transport.abort()
             return
-        self._pipes.update((writer, up_writer))
+        self._pipes.add(up_writer)
+        if self._server is None or writer.transport.is_closing():  # cut meanwhile
+            for each in (writer, up_writer):
+                each.transport.abort()
+            return
         await asyncio.gather(
             self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True
         )

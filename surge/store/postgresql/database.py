@@ -5,9 +5,10 @@ Each transaction is one sync ``work(conn)`` call on a worker thread holding a po
 connection, exactly as on SQLite, so every query exists once. Writes run SERIALIZABLE and
 are retried when PostgreSQL reports a serialization failure: the shared code was written
 for SQLite, whose single write lock makes every transaction serial, and SERIALIZABLE gives
-the same guarantee across replicas without one global lock. Reads run in a read-only
-snapshot. Claiming step runs is the one write that runs READ COMMITTED, because it locks
-its rows itself (``FOR UPDATE SKIP LOCKED``) and must not abort when replicas claim at once.
+the same guarantee across replicas without one global lock. Reads run statement by
+statement outside a transaction, as they do on SQLite. Claiming step runs is the one write
+that runs READ COMMITTED, because it locks its rows itself (``FOR UPDATE SKIP LOCKED``) and
+must not abort when replicas claim at once.
 """
 
 from __future__ import annotations
@@ -85,9 +86,14 @@ class PgConnection:
             raise IntegrityError(str(error)) from error
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
+        values = [_values(row) for row in rows]
+        if len(values) == 1:  # the usual case: one plain round trip, not a pipeline
+            return self.execute(sql, values[0])
         cursor = self.raw.cursor()
+        if not values:
+            return cursor
         try:
-            cursor.executemany(translate(sql), [_values(row) for row in rows])
+            cursor.executemany(translate(sql), values)
         except errors.IntegrityError as error:
             raise IntegrityError(str(error)) from error
         return cursor
@@ -164,8 +170,9 @@ class PostgresDatabase(Database):
             executor.shutdown(wait=True)
 
     async def run(self, work: Work[T]) -> T:
-        """``work`` in a read-only snapshot."""
-        return await self._on_thread(work, "REPEATABLE READ READ ONLY")
+        """``work`` outside a transaction: each statement sees what was committed when it
+        began, as on SQLite, without the round trips of BEGIN and COMMIT."""
+        return await self._on_thread(work, None)
 
     async def write(
         self, work: Work[T], *, queue: str | None = None, isolation: str = SERIALIZABLE
@@ -178,7 +185,7 @@ class PostgresDatabase(Database):
         all count its open incidents)."""
         return await self._on_thread(work, isolation, queue)
 
-    async def _on_thread(self, work: Work[T], isolation: str, queue: str | None = None) -> T:
+    async def _on_thread(self, work: Work[T], isolation: str | None, queue: str | None = None) -> T:
         if self._pool is None or self._executor is None:
             raise StoreError("the store is not open")
         call = functools.partial(self._transaction, self._pool, work, isolation, queue)
@@ -188,7 +195,7 @@ class PostgresDatabase(Database):
         self,
         pool: ConnectionPool[psycopg.Connection[Any]],
         work: Work[T],
-        isolation: str,
+        isolation: str | None,
         queue: str | None,
     ) -> T:
         for attempt in range(1, RETRIES + 1):
@@ -244,7 +251,9 @@ def _queued(raw: psycopg.Connection[Any], queue: str | None) -> Iterator[None]:
                 raw.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (QUEUE_LOCKS, queue))
 
 
-def _attempt(raw: psycopg.Connection[Any], work: Work[T], isolation: str) -> T:
+def _attempt(raw: psycopg.Connection[Any], work: Work[T], isolation: str | None) -> T:
+    if isolation is None:  # autocommit
+        return work(PgConnection(raw))
     raw.execute(f"BEGIN ISOLATION LEVEL {isolation}")
     try:
         result = work(PgConnection(raw))
