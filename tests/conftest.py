@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +111,12 @@ def smtp_tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     server = SmtpServer.start(tmp_path, tls=True)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database of this test's own (see ``support.postgres``)."""
+    from support.postgres import temporary_database
+
+    with temporary_database() as url:
+        yield url

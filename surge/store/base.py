@@ -32,6 +32,7 @@ from surge.store.records import (
     TokenRecord,
     TriggerState,
 )
+from surge.store.replicas import ChangeFeed, Leadership
 
 
 class StoreError(Exception):
@@ -393,3 +394,21 @@ class Store(ABC):
     @abstractmethod
     async def wake_run(self, run_id: int, at: datetime) -> None:
         """Make a waiting step run due at ``at`` (an answer it waits for came in)."""
+
+    # -- replicas --
+
+    @abstractmethod
+    def leadership(self, name: str, holder: str, lease: float) -> Leadership:
+        """The named leadership among the processes sharing this store; ``holder`` names
+        this one, and ``lease`` is how long a leader that stops renewing keeps the lead
+        where the backend cannot tell a dead holder at once (SQLite)."""
+
+    @abstractmethod
+    def changes(self, poll_interval: float) -> ChangeFeed:
+        """This process's change feed (one per store; ``start`` it before subscribing).
+        ``poll_interval`` is how often a backend without notifications looks (SQLite)."""
+
+    @property
+    def problem(self) -> str | None:
+        """Why the store is unusable right now, when it already knows (for /readyz)."""
+        return None
