@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit, urlunsplit
 
-from surge.store.base import Store, StoreError
+from surge.store.base import Store, StoreError, StoreUnavailable
 
 
 def open_store(url: str) -> Store:
@@ -28,4 +28,4 @@ def display_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
-__all__ = ["Store", "StoreError", "display_url", "open_store"]
+__all__ = ["Store", "StoreError", "StoreUnavailable", "display_url", "open_store"]

@@ -39,6 +39,14 @@ class StoreError(Exception):
     """The store cannot be used (unreachable, wrong schema, corrupt)."""
 
 
+class StoreUnavailable(StoreError):
+    """The store is fine but cannot be used right now: its disk is full or read-only, the
+    database cannot be reached or is read-only, or it is too busy. Not a bug, and it may
+    pass by itself; the transaction that met it changed nothing. Both backends raise it
+    for their drivers' errors of that kind, so the API answers 503 and the CLI says what
+    to do, whichever backend it is."""
+
+
 class GroupBusy(Exception):
     """The playbook already has an open incident for this group."""
 

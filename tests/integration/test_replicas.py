@@ -220,6 +220,9 @@ async def test_a_replica_cut_off_from_the_database_stops_leading_says_so_and_rec
         assert body["checks"]["store"].startswith("failing: ")
         assert "the database is unreachable" in body["replica"]["problem"]
         assert await cluster.leader() is other
+        alert = {"status": "firing", "labels": {"alertname": "Relay", "shard": "cut"}}
+        status, answer = await cut_off.post_alerts([alert])  # a 503 that says why, not a 500
+        assert status == 503 and "the database is unreachable" in answer["error"], answer
 
         await proxy.restore()
 

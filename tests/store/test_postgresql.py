@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from store.conftest import NOW, incident, run
 
-from surge.store import StoreError, open_store
+from surge.store import StoreError, StoreUnavailable, open_store
 from surge.store.postgresql import PostgresStore
 from surge.store.postgresql.database import split_url, translate
 from surge.store.records import EngineRecord
@@ -41,7 +41,7 @@ async def test_an_unreachable_server_is_a_clear_error_without_the_password():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nothing listens here once the socket is closed
     store = open_store(f"postgresql://surge:hunter2@127.0.0.1:{port}/surge")
-    with pytest.raises(StoreError) as refused:
+    with pytest.raises(StoreUnavailable) as refused:
         await store.open()
     assert "the database is unreachable" in str(refused.value)
     assert "hunter2" not in str(refused.value) and ":***@" in str(refused.value)

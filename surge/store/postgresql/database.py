@@ -30,7 +30,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from surge.store import display_url
-from surge.store.base import StoreError
+from surge.store.base import StoreError, StoreUnavailable
 from surge.store.sql.connection import (
     Cursor,
     Database,
@@ -118,9 +118,20 @@ def split_url(url: str) -> tuple[str, dict[str, float]]:
     return urlunsplit(parts._replace(query=urlencode(query))), options
 
 
+# what the server says when it works but will not take this write now
+REFUSALS: dict[type[psycopg.Error], str] = {
+    errors.DiskFull: "the database's disk is full",
+    errors.ReadOnlySqlTransaction: "the database is read-only",
+}
+UNAVAILABLE = (psycopg.OperationalError, errors.ReadOnlySqlTransaction, PoolTimeout)
+
+
 def unreachable(error: BaseException) -> str:
     """What to say when the database cannot be used, without the URL's secrets."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    for kind, what in REFUSALS.items():
+        if isinstance(error, kind):
+            return f"{what}: {text}"
     return f"the database is unreachable: {text}"
 
 
@@ -157,7 +168,8 @@ class PostgresDatabase(Database):
             await loop.run_in_executor(self._executor, connect)
         except (psycopg.Error, PoolTimeout) as error:
             await self.close()
-            raise StoreError(f"cannot open {display_url(self.url)}: {unreachable(error)}") from None
+            kind = StoreUnavailable if isinstance(error, UNAVAILABLE) else StoreError
+            raise kind(f"cannot open {display_url(self.url)}: {unreachable(error)}") from None
         if migrate:
             await self.migrate()
 
@@ -204,14 +216,12 @@ class PostgresDatabase(Database):
                     return _attempt(raw, work, isolation)
             except (errors.SerializationFailure, errors.DeadlockDetected):
                 if attempt == RETRIES:
-                    raise StoreError(
+                    raise StoreUnavailable(
                         f"a transaction met {RETRIES} conflicting ones in a row; try again"
                     ) from None
                 time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
-            except PoolTimeout as error:
-                raise StoreError(unreachable(error)) from None
-            except errors.OperationalError as error:
-                raise StoreError(unreachable(error)) from None
+            except UNAVAILABLE as error:  # lost, full, read-only, no free connection
+                raise StoreUnavailable(unreachable(error)) from None
         raise AssertionError("unreachable")
 
     async def migrate(self, *, dry_run: bool = False) -> list[Migration]:

@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from surge.store.base import StoreError
+from surge.store.base import StoreUnavailable
 from surge.store.postgresql.database import unreachable
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class Session:
                 self._present.add(engine_id)
             except (psycopg.Error, OSError, TimeoutError) as error:
                 await self._lost(error)
-                raise StoreError(unreachable(error)) from None
+                raise StoreUnavailable(unreachable(error)) from None
 
     async def absent(self, engine_id: str) -> None:
         async with self._lock:

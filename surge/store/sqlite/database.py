@@ -10,6 +10,7 @@ and the CLI) queue on the write lock instead of failing.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from surge.store.base import StoreError
+from surge.store.base import StoreError, StoreUnavailable
 from surge.store.sql.connection import (
     Cursor,
     Database,
@@ -30,6 +31,20 @@ from surge.store.sql.migrations import Migration, apply_pending
 
 T = TypeVar("T")
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+# SQLite's primary result codes for a file that cannot be used right now, as opposed to a
+# bug in the SQL (SQLITE_ERROR): full, read-only, I/O errors, cannot open, still locked
+# after busy_timeout, no permission
+UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_PERM,
+    }
+)
 
 
 def sqlite_path(url: str) -> tuple[Path, dict[str, str]]:
@@ -88,10 +103,11 @@ class SqliteDatabase(Database):
             db.raw.execute("BEGIN IMMEDIATE")
             try:
                 result = work(db)
+                db.raw.execute("COMMIT")  # may fail too (a full disk): then roll back
             except BaseException:
-                db.raw.execute("ROLLBACK")
+                if db.raw.in_transaction:
+                    db.raw.execute("ROLLBACK")
                 raise
-            db.raw.execute("COMMIT")
             return result
 
         return await self._on_thread(transaction)
@@ -100,7 +116,12 @@ class SqliteDatabase(Database):
         if self._executor is None or self._db is None:
             raise StoreError("the store is not open")
         db = self._db
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call, db)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call, db)
+        except sqlite3.OperationalError as error:
+            if not self._unavailable(error):
+                raise
+            raise StoreUnavailable(self._why(error)) from error
 
     async def open(self, *, migrate: bool = True) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,7 +130,8 @@ class SqliteDatabase(Database):
         try:
             raw = await loop.run_in_executor(self._executor, self._connect)
         except sqlite3.Error as error:
-            raise StoreError(f"cannot open {self.path}: {error}") from None
+            kind = StoreUnavailable if self._unavailable(error) else StoreError
+            raise kind(f"cannot open {self.path}: {self._why(error)}") from None
         self._db = SqliteConnection(raw)
         if migrate:
             await self.migrate()
@@ -122,6 +144,21 @@ class SqliteDatabase(Database):
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA busy_timeout=30000")
         return db
+
+    @staticmethod
+    def _unavailable(error: sqlite3.Error) -> bool:
+        code = getattr(error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in UNAVAILABLE
+
+    def _why(self, error: sqlite3.Error) -> str:
+        """SQLite's words, and the likely cause it does not name."""
+        folder = self.path.parent
+        if getattr(error, "sqlite_errorcode", 0) & 0xFF in (
+            sqlite3.SQLITE_READONLY,
+            sqlite3.SQLITE_CANTOPEN,
+        ) and not os.access(folder, os.W_OK):
+            return f"{error} (the folder {folder} is not writable)"
+        return str(error)
 
     async def close(self) -> None:
         if self._db is not None and self._executor is not None:
