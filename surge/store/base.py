@@ -178,11 +178,16 @@ class Store(ABC):
         wake_on_status: bool,
         entries: Sequence[TimelineEntry],
         at: datetime,
+        *,
+        seen_status: IncidentStatus | None = None,
     ) -> bool:
         """Put a running attempt to sleep until ``due_at`` (a durable wait).
 
         When the incident was closed while the action ran (``steps`` phase), the run is
-        marked skipped instead and False returned."""
+        marked skipped instead and False returned. With ``wake_on_status``, when the
+        incident's status is no longer ``seen_status`` (what the attempt started with),
+        the run is due at ``at`` instead: the status change that would have woken the
+        wait came while it was still running, and must not be missed."""
 
     @abstractmethod
     async def runs(self, incident_id: int) -> list[StepRun]: ...

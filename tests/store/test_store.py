@@ -217,3 +217,24 @@ async def test_an_incident_has_one_active_script_at_a_time(store):
     active = await store.active_script(created.id)
     assert active is not None
     assert (active.script_id, active.variables, active.activated_by) == ("b", {"eta": "2h"}, "kim")
+
+
+async def test_a_wait_deferred_after_its_incident_changed_status_is_due_at_once(store):
+    """change_status wakes only runs already waiting; a run still in its action when the
+    status changed is made due at once when it defers, if it waits on the status."""
+    later, at = NOW + timedelta(hours=1), NOW + timedelta(seconds=2)
+    racing = await store.create_incident(incident(group_key="racing"), [run("a")], [])
+    quiet = await store.create_incident(incident(group_key="quiet"), [run("a")], [])
+    timed = await store.create_incident(incident(group_key="timed"), [run("a")], [])
+    claimed = {r.incident_id: r for r in await store.claim_due_runs("e", NOW, later, 10)}
+    seen = IncidentStatus.TRIGGERED
+    for changed in (racing, timed):  # acknowledged while the action ran
+        await store.change_status(
+            changed.id, IncidentStatus.ACKNOWLEDGED, [seen], NOW + timedelta(seconds=1), []
+        )
+    for which, on_status in ((racing, True), (quiet, True), (timed, False)):
+        run_id = claimed[which.id].id
+        assert await store.defer_run(run_id, "e", later, {}, on_status, [], at, seen_status=seen)
+    due = {r.incident_id: r.due_at for i in (racing, quiet, timed) for r in await store.runs(i.id)}
+    assert due == {racing.id: at, quiet.id: later, timed.id: later}
+    assert [r.id for r in await store.claim_due_runs("e", at, later, 10)] == [claimed[racing.id].id]

@@ -139,6 +139,15 @@ def insert_entries(
     )
 
 
+def incident_status(db: Connection, run_id: int) -> IncidentStatus | None:
+    """The status of the run's incident now (None when there is no such run)."""
+    row = db.execute(
+        "SELECT i.status FROM step_runs r JOIN incidents i ON i.id = r.incident_id WHERE r.id = ?",
+        (run_id,),
+    ).fetchone()
+    return IncidentStatus(row["status"]) if row else None
+
+
 def closed_under(db: Connection, run_id: int) -> bool:
     """Whether the run belongs to the ``steps`` phase of an incident closed meanwhile."""
     row = db.execute(

@@ -34,6 +34,7 @@ from surge.store.sql.rows import (
     entry_from,
     firing_signals,
     incident_from,
+    incident_status,
     insert_entries,
     insert_incident,
     insert_runs,
@@ -257,18 +258,28 @@ class SqlStore(SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, 
         wake_on_status: bool,
         entries: Sequence[TimelineEntry],
         at: datetime,
+        *,
+        seen_status: IncidentStatus | None = None,
     ) -> bool:
         def work(db: Connection) -> bool:
             if closed_under(db, run_id):  # closed while the action ran: no wait is left
                 skip_runs(db, [run_id], at, "closed")
                 return False
+            # change_status wakes only runs already waiting: a change that came while the
+            # action ran (an ack while pages went out) makes the wait due at once
+            woken = (
+                wake_on_status
+                and seen_status is not None
+                and incident_status(db, run_id) is not seen_status
+            )
+            due = min(due_at, at) if woken else due_at
             cursor = db.execute(
                 "UPDATE step_runs SET status = ?, due_at = ?, resume = ?, wake_on_status = ?,"
                 " claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?"
                 " AND status = ?",
                 (
                     RunStatus.WAITING.value,
-                    ts(due_at),
+                    ts(due),
                     to_json(resume),
                     int(wake_on_status),
                     run_id,
