@@ -131,3 +131,29 @@ def test_long_lived_connections_keep_the_users_options_and_add_keepalives():
     params = conninfo_to_dict(dedicated("postgresql://u@h/db?options=-csearch_path%3Dops", "x"))
     assert str(params["options"]).startswith("-csearch_path=ops -c tcp_keepalives_idle=")
     assert (params["application_name"], params["keepalives_idle"]) == ("x", "5")
+
+
+async def test_waits_woken_by_an_answer_or_a_signal_are_heard_by_every_replica(postgres_url):
+    """Paging's wake_run and the channels' signal_waits move a wait's due time; the feed's
+    trigger on step_runs.due_at tells the other replicas (SQLite's engines poll instead)."""
+    writer, reader = open_store(postgres_url), open_store(postgres_url)
+    await writer.open()
+    await reader.open()
+    feed = reader.changes(poll_interval=0.05)
+    await feed.start()
+    try:
+        created = await writer.create_incident(incident(), [run("a")], [])
+        [claimed] = await writer.claim_due_runs("e", NOW, NOW + timedelta(hours=1), 1)
+        await writer.defer_run(claimed.id, "e", NOW + timedelta(hours=1), {}, True, [], NOW)
+        async with feed.subscribe() as changes:
+            await asyncio.sleep(0.3)  # listening
+            for wake in (
+                writer.wake_run(claimed.id, NOW + timedelta(minutes=30)),
+                writer.signal_waits(created.id, {"escalate": "ann"}, NOW),
+            ):
+                await wake
+                change = await asyncio.wait_for(anext(changes), timeout=10)
+                assert (change.kind, change.incident_id) == ("runs", created.id)
+    finally:
+        await writer.close()
+        await reader.close()
