@@ -1,8 +1,9 @@
 """Three surge replicas on one PostgreSQL database take Alertmanager webhooks at a rising,
 bounded rate, against one replica in the same run.
 
-    .venv/bin/python bench/replicas.py                 # rates 50,100,200,400 alerts/s, 5 s each
-    .venv/bin/python bench/replicas.py --rates 25,50 --seconds 3 --json
+    bench/run --only replicas                          # with the others' runner and table
+    .venv/bin/python -m bench.replicas                 # rates 50,100,200,400 alerts/s, 5 s each
+    .venv/bin/python -m bench.replicas --rates 25,50 --seconds 3 --json
 
 Each alert is new (its own fingerprint and group), so each must open one incident; and
 each is sent twice, to two different replicas, as a load balancer's retry or an
@@ -33,12 +34,18 @@ from pathlib import Path
 import aiohttp
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.procs import ROOT, free_port
+from bench.report import Result, percentile
+
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.postgres import temporary_database  # noqa: E402
+from support.postgres import temporary_database
 
-from surge.web.auth import hash_token  # noqa: E402
+from surge.web.auth import hash_token
+
+# bench/run: --quick, then the full run (the same as this module's own defaults)
+RATES = {True: [50], False: [50, 100, 200, 400]}
+SECONDS = {True: 3.0, False: 5.0}
 
 TOKEN = "surge_bench-alert-source"
 ROUTE = "/api/v1/alerts/alertmanager"
@@ -67,14 +74,6 @@ class Step:
     p99_ms: float
     incidents: int
     duplicates: int  # incidents beyond one per alert, or deliveries both answered "opened"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_replicas(
@@ -185,11 +184,6 @@ def counts(store: str, tag: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
-
-
 async def measure(setup: str, count: int, args: argparse.Namespace) -> list[Step]:
     steps = []
     with temporary_database("surge_bench") as store, tempfile.TemporaryDirectory() as tmp:
@@ -213,8 +207,8 @@ async def measure(setup: str, count: int, args: argparse.Namespace) -> list[Step
                             sent,
                             accepted,
                             errors,
-                            round(percentile(latencies, 0.5), 1),
-                            round(percentile(latencies, 0.99), 1),
+                            round(percentile(latencies, 0.5) * 1000, 1),
+                            round(percentile(latencies, 0.99) * 1000, 1),
                             incidents,
                             duplicates,
                         )
@@ -241,10 +235,46 @@ def format_step(step: Step) -> str:
     )
 
 
+async def run(quick: bool) -> list[Result]:
+    """For bench/run: three replicas against one, per offered rate, and the duplicates."""
+    args = argparse.Namespace(rates=RATES[quick], seconds=SECONDS[quick], in_flight=64, json=False)
+    baseline = await measure("1 replica", 1, args)
+    cluster = await measure("3 replicas", 3, args)
+    results = [
+        Result(
+            "replicas",
+            f"3 replicas, {step.rate}/s offered: accepted",
+            step.accepted_per_s,
+            "alerts/s",
+            "1 replica",
+            base.accepted_per_s,
+            note="on one machine replicas buy failover, not throughput",
+        )
+        for step, base in zip(cluster, baseline, strict=True)
+    ]
+    duplicates = sum(step.duplicates for step in baseline + cluster)
+    alerts = sum(step.sent // 2 for step in baseline + cluster)
+    results.append(
+        Result(
+            "replicas",
+            "duplicates (every alert sent to two replicas)",
+            duplicates,
+            "incidents",
+            "alerts sent",
+            alerts,
+            goal="0",
+            met=duplicates == 0,
+            baseline_unit="alerts",
+        )
+    )
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rates", default="50,100,200,400", help="alerts/s, comma-separated")
-    parser.add_argument("--seconds", type=float, default=5.0, help="per rate (at most 60)")
+    rates = ",".join(str(rate) for rate in RATES[False])
+    parser.add_argument("--rates", default=rates, help="alerts/s, comma-separated")
+    parser.add_argument("--seconds", type=float, default=SECONDS[False], help="per rate (≤ 60)")
     parser.add_argument("--replicas", type=int, default=3)
     parser.add_argument("--in-flight", type=int, default=64, help="requests outstanding at most")
     parser.add_argument("--json", action="store_true")
