@@ -14,7 +14,7 @@ from surge.store.records import (
     RoomState,
 )
 from surge.store.sql.connection import Connection, Database
-from surge.store.sql.rows import dt, from_json, opt_dt, to_json, ts
+from surge.store.sql.rows import dt, from_json, opt_dt, opt_ts, to_json, ts
 
 _ROOM_COLUMNS = "incident_id, channel, provider, state, room, name, url, data, opened_at, closed_at"
 _MESSAGE_COLUMNS = (
@@ -38,10 +38,6 @@ def _upsert(table: str, columns: str, key: str) -> str:
 _SAVE_ROOM = _upsert("channel_rooms", _ROOM_COLUMNS, "incident_id, channel")
 _SAVE_MESSAGE = _upsert("channel_messages", _MESSAGE_COLUMNS, "message_key")
 _SAVE_HOTLINE = _upsert("hotlines", _HOTLINE_COLUMNS, "incident_id, hotline")
-
-
-def _opt_ts(value: datetime | None) -> float | None:
-    return ts(value) if value is not None else None
 
 
 def _room_from(row: Any) -> ChannelRoom:
@@ -122,7 +118,7 @@ class ChannelStore:
             room.url,
             to_json(room.data),
             ts(room.opened_at),
-            _opt_ts(room.closed_at),
+            opt_ts(room.closed_at),
         )
         await self.db.write(lambda db: db.execute(_SAVE_ROOM, values))
 
@@ -183,7 +179,7 @@ class ChannelStore:
             record.state.value,
             record.number,
             ts(record.opened_at),
-            _opt_ts(record.closed_at),
+            opt_ts(record.closed_at),
         )
         await self.db.write(lambda db: db.execute(_SAVE_HOTLINE, values))
 

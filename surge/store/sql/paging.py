@@ -9,7 +9,7 @@ from typing import Any
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.store.records import RunStatus, TimelineEntry
 from surge.store.sql.connection import Connection, Database
-from surge.store.sql.rows import dt, from_json, insert_entries, opt_dt, to_json, ts
+from surge.store.sql.rows import dt, from_json, insert_entries, opt_dt, opt_ts, to_json, ts
 
 
 def _escalation(row: Any) -> Escalation:
@@ -126,7 +126,7 @@ class PagingStore:
                     to_json(item.people),
                     ts(item.due_at),
                     item.wanted,
-                    ts(item.ended_at) if item.ended_at else None,
+                    opt_ts(item.ended_at),
                     item.outcome,
                     to_json(item.data),
                     item.id,

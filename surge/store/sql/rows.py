@@ -34,6 +34,10 @@ def opt_dt(value: float | None) -> datetime | None:
     return dt(value) if value is not None else None
 
 
+def opt_ts(value: datetime | None) -> float | None:
+    return ts(value) if value is not None else None
+
+
 def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
 

@@ -27,6 +27,7 @@ from surge.store.sql.rows import (
     insert_incident,
     open_in_group,
     opt_dt,
+    opt_ts,
     to_json,
     ts,
 )
@@ -72,7 +73,7 @@ class SignalStore:
                 (
                     to_json(silence.matchers),
                     ts(silence.starts_at),
-                    ts(silence.ends_at) if silence.ends_at else None,
+                    opt_ts(silence.ends_at),
                     to_json(silence.windows),
                     silence.timezone,
                     silence.comment,
