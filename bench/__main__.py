@@ -27,6 +27,7 @@ BENCHMARKS = {
     "engine": "bench.engine",
     "triggers": "bench.triggers",
     "memory": "bench.memory",
+    "replicas": "bench.replicas",  # PostgreSQL: three replicas against one
 }
 
 

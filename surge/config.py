@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from surge.audit.settings import AuditSettings, parse_audit
 from surge.channels.config import (
@@ -25,6 +26,7 @@ from surge.mail import SmtpSettings, parse_smtp
 from surge.paging.config import PagerSettings, parse_pagers
 from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
+from surge.replicas import ReplicaSettings, parse_replicas
 from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
@@ -122,6 +124,7 @@ class Config:
     audit: AuditSettings = field(default_factory=AuditSettings)
     rota: Path | None = None  # config/rota.yaml: people, shifts, escalation policies
     pagers: PagerSettings = field(default_factory=PagerSettings)
+    replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -140,6 +143,7 @@ class Config:
         for binding in self.channels.values():
             found.extend(setting_secrets(binding.node.plain()))
         found.extend(self.pagers.secrets())
+        found.append(urlsplit(self.store).password)  # postgresql://user:PASSWORD@host/db
         return [secret for secret in found if secret]
 
 
@@ -193,6 +197,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "audit",
         "rota",
         "pagers",
+        "replicas",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -238,6 +243,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.rota = Path(rota)
     if "pagers" in fields:
         config.pagers = parse_pagers(fields["pagers"], check)
+    if "replicas" in fields:
+        config.replicas = parse_replicas(fields["replicas"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 

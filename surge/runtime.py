@@ -16,6 +16,7 @@ from surge.paging.service import Paging
 from surge.paging.setup import configure_pagers, load_rota
 from surge.playbook.library import PlaybookLibrary
 from surge.plugin.manager import PluginManager
+from surge.replicas import Leader, Wakeups
 from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
@@ -38,8 +39,10 @@ class Runtime:
     engine: Engine
     triggers: Triggers
     audit: AuditLog
+    leader: Leader
     problems: list[YamlProblem] = field(default_factory=list)
     scripts: ScriptLibrary = field(default_factory=ScriptLibrary)
+    wakeups: Wakeups | None = None
 
     @property
     def channel_problems(self) -> list[YamlProblem]:
@@ -51,12 +54,21 @@ class Runtime:
         await self.store.open()
 
     async def start(self) -> None:
-        """Run the engine and the metric watcher (the server does; the CLI does not)."""
+        """Run the engine, the leader election, the wake-ups on other replicas' changes and
+        the metric watcher (the server does; the CLI does not)."""
         await self.engine.start()
+        await self.leader.start()
+        self.wakeups = Wakeups(
+            self.store.changes(self.config.replicas.change_poll), self.engine.wake
+        )
+        await self.wakeups.start()
         await self.triggers.start()
 
     async def close(self) -> None:
         await self.triggers.stop()
+        if self.wakeups is not None:
+            await self.wakeups.stop()
+        await self.leader.stop()
         if self.engine.running:
             await self.engine.stop()
         else:
@@ -101,7 +113,8 @@ def build_runtime(
         engine.clock,
     )
     engine.services.channels = summaries.channels = channels
-    triggers = Triggers(engine, config)
+    leader = Leader(store, engine.id, config.replicas)
+    triggers = Triggers(engine, config, leader)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
     return Runtime(
@@ -114,6 +127,7 @@ def build_runtime(
         engine=engine,
         triggers=triggers,
         audit=audit,
+        leader=leader,
         problems=[
             *problems,
             *script_problems,

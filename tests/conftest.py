@@ -1,10 +1,11 @@
-"""Fixtures shared by every test: a config on a temporary SQLite file, runtimes, a probe."""
+"""Fixtures shared by every test: a config on a temporary store, runtimes, a probe."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,28 @@ def write_playbook(playbook_dir: Path) -> Callable[[str, str], Path]:
 
 
 @pytest.fixture
-def config(tmp_path: Path, playbook_dir: Path) -> Config:
+def store_url(tmp_path: Path) -> Iterator[str]:
+    """Where the test's surge keeps its store: a SQLite file in ``tmp_path``, or with
+    ``SURGE_TEST_STORE=postgresql`` a fresh PostgreSQL database of its own, so that the
+    feature tests built on the ``config`` fixture can run on either backend
+    (tests/store runs on both anyway). Tests that open the SQLite file themselves need
+    the default."""
+    backend = os.environ.get("SURGE_TEST_STORE", "sqlite")
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'surge.db'}"
+        return
+    if backend != "postgresql":
+        pytest.fail(f"SURGE_TEST_STORE={backend}: use sqlite or postgresql", pytrace=False)
+    from support.postgres import temporary_database
+
+    with temporary_database() as url:
+        yield url
+
+
+@pytest.fixture
+def config(store_url: str, playbook_dir: Path) -> Config:
     return Config(
-        store=f"sqlite:///{tmp_path / 'surge.db'}",
+        store=store_url,
         playbooks=playbook_dir,
         engine=EngineSettings(lease=1.0, poll_interval=0.02, max_concurrency=200),
     )
@@ -111,3 +131,12 @@ def smtp_tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     server = SmtpServer.start(tmp_path, tls=True)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database of this test's own (see ``support.postgres``)."""
+    from support.postgres import temporary_database
+
+    with temporary_database() as url:
+        yield url

@@ -32,7 +32,8 @@ def free_port() -> int:
 class Receiver:
     """A webhook receiver that de-duplicates on Idempotency-Key, as the docs tell users to."""
 
-    def __init__(self) -> None:
+    def __init__(self, slow_seconds: float = 1.5) -> None:
+        self.slow_seconds = slow_seconds  # how long a /slow delivery takes to answer
         self.deliveries: list[tuple[str, str]] = []  # (path, key), every arrival
         self.processed: dict[str, dict[str, Any]] = {}  # key -> body, first arrival only
         self.slow_started = asyncio.Event()
@@ -55,7 +56,7 @@ class Receiver:
         self.processed[key] = json.loads(body)
         if request.path == "/slow":
             self.slow_started.set()
-            await asyncio.sleep(1.5)
+            await asyncio.sleep(self.slow_seconds)
         return web.json_response({"ok": True})
 
 

@@ -46,6 +46,7 @@ def test_the_shipped_config_and_the_documented_config_parse():
     assert documented.commands["scale-up"].argv == ("/usr/local/bin/scale", "up")
     assert documented.tokens[0].role == "alert-source"
     assert documented.engine.lease == 15.0
+    assert documented.replicas.leader_check == 1.0 and documented.replicas.change_poll == 0.25
 
 
 def test_config_errors_have_positions():

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import sys
 from collections.abc import Sequence
 
 from surge import __version__
-from surge.cli import audit, commands, openapi, rota, scripts, silences, simulate, staffing
+from surge.cli import audit, commands, db, openapi, rota, scripts, silences, simulate, staffing
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.cli.serve import serve
 from surge.config import ConfigError
 from surge.plugin.manager import PluginError
 from surge.roles import ROLES
-from surge.store import StoreError
+from surge.store import StoreError, StoreUnavailable
 from surge.store.records import IncidentStatus
 
 STATUSES = tuple(status.value for status in IncidentStatus)
@@ -127,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_parser(sub, common)
     rota.add_parser(sub, common)
     staffing.add_parser(sub, common)
+    db.add_parsers(sub, common)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 
@@ -152,12 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             err.print(str(problem), markup=False)
         err.print("the config has problems; `surge validate` lists them all", style="red")
         return 1
+    except StoreUnavailable as error:  # disk full, read-only, the database unreachable
+        err.print(f"surge: the store cannot be used now: {error}", style="red", markup=False)
+        err.print(
+            "nothing was changed; free space or fix the store's disk (SQLite), or make the"
+            " database reachable and writable (PostgreSQL), then try again"
+        )
+        return 1
     except StoreError as error:
         err.print(f"surge: the store cannot be used: {error}", style="red", markup=False)
-        return 1
-    except sqlite3.OperationalError as error:  # disk full, read-only file system, locked
-        err.print(f"surge: the store cannot be written: {error}", style="red", markup=False)
-        err.print("nothing was changed; free space or fix the store's disk, then try again")
         return 1
     except PluginError as error:
         err.print(f"surge: a plugin is broken: {error}", style="red", markup=False)

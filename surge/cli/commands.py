@@ -54,6 +54,8 @@ async def dispatch(args: argparse.Namespace) -> int:
         "openapi": openapi_command,
         "rota": rota_command,
         "staffing": staffing_command,
+        "migrate": migrate_command,
+        "db": db_command,
     }
     return await handlers[args.command](args)
 
@@ -419,3 +421,15 @@ async def staffing_command(args: argparse.Namespace) -> int:
     from surge.cli.staffing import command
 
     return await command(args)
+
+
+async def migrate_command(args: argparse.Namespace) -> int:
+    from surge.cli.db import migrate
+
+    return await migrate(args)
+
+
+async def db_command(args: argparse.Namespace) -> int:
+    from surge.cli.db import copy
+
+    return await copy(args)

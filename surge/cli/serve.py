@@ -9,6 +9,7 @@ from surge.cli.backend import CliError
 from surge.cli.render import err, out
 from surge.config import load_config, parse_listen
 from surge.runtime import build_runtime
+from surge.store import display_url
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -26,7 +27,8 @@ def serve(args: argparse.Namespace) -> int:
     )
     runtime = build_runtime(config)
     out.print(
-        f"surge: {len(runtime.playbooks)} playbooks from {config.playbooks}/, store {config.store}",
+        f"surge: {len(runtime.playbooks)} playbooks from {config.playbooks}/, "
+        f"store {display_url(config.store)}",
         markup=False,
     )
     for problem in runtime.problems:

@@ -280,6 +280,7 @@ class StepExecutor:
             defer.wake_on_status,
             entries,
             self.engine.clock(),
+            seen_status=incident.status,  # a change meanwhile makes the wait due at once
         )
 
     async def _fail(

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from surge.engine.executor import StepExecutor
+from surge.store.base import StoreUnavailable
 from surge.store.records import EngineRecord
 
 if TYPE_CHECKING:
@@ -112,6 +113,8 @@ class Worker:
         """Log a store failure once with its traceback, then quietly until it changes:
         a full disk must not also fill the log."""
         problem = f"{type(error).__name__}: {error}"
+        if isinstance(error, StoreUnavailable):  # the store's own words say what is wrong
+            problem = str(error)
         if problem == self.store_problem:
             log.debug("%s: %s", doing, problem)
             return

@@ -37,11 +37,8 @@ async def escalate(ctx: ActionContext, paging: Paging, policy: Policy, script: s
             return await _exhausted(ctx, paging, policy, escalation)
         escalation = moved
         await _page_level(ctx, paging, policy, escalation, script)
-    # an acknowledgement that came while the pages went out would not wake the wait
-    # below (the run is not waiting yet): look once more
-    current = await paging.store.get_incident(ctx.incident.id)
-    if current is not None and current.status.rank >= IncidentStatus.ACKNOWLEDGED.rank:
-        return await _stop(ctx, paging, escalation)
+    # an acknowledgement while the pages went out makes this wait due at once (the store's
+    # defer_run sees the status changed since the attempt began): the next call stops
     return Defer(
         until=escalation.due_at,
         state={"escalation": escalation.id},

@@ -1,6 +1,8 @@
 """Where surge keeps everything: incidents, timelines, step runs, tokens."""
 
-from surge.store.base import Store, StoreError
+from urllib.parse import urlsplit, urlunsplit
+
+from surge.store.base import Store, StoreError, StoreUnavailable
 
 
 def open_store(url: str) -> Store:
@@ -10,8 +12,20 @@ def open_store(url: str) -> Store:
 
         return SqliteStore(url)
     if url.startswith(("postgresql://", "postgres://")):
-        raise StoreError("the PostgreSQL store is not part of this release yet; use sqlite:///PATH")
-    raise StoreError(f"unknown store URL {url!r}: use sqlite:///PATH")
+        from surge.store.postgresql import PostgresStore
+
+        return PostgresStore(url)
+    raise StoreError(
+        f"unknown store URL {display_url(url)!r}: use sqlite:///PATH or postgresql://HOST/DB"
+    )
 
 
-__all__ = ["Store", "StoreError", "open_store"]
+def display_url(url: str) -> str:
+    """The store URL with any password hidden, for logs and output."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+__all__ = ["Store", "StoreError", "StoreUnavailable", "display_url", "open_store"]

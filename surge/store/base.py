@@ -32,10 +32,19 @@ from surge.store.records import (
     TokenRecord,
     TriggerState,
 )
+from surge.store.replicas import ChangeFeed, Leadership
 
 
 class StoreError(Exception):
     """The store cannot be used (unreachable, wrong schema, corrupt)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store is fine but cannot be used right now: its disk is full or read-only, the
+    database cannot be reached or is read-only, or it is too busy. Not a bug, and it may
+    pass by itself; the transaction that met it changed nothing. Both backends raise it
+    for their drivers' errors of that kind, so the API answers 503 and the CLI says what
+    to do, whichever backend it is."""
 
 
 class GroupBusy(Exception):
@@ -169,11 +178,16 @@ class Store(ABC):
         wake_on_status: bool,
         entries: Sequence[TimelineEntry],
         at: datetime,
+        *,
+        seen_status: IncidentStatus | None = None,
     ) -> bool:
         """Put a running attempt to sleep until ``due_at`` (a durable wait).
 
         When the incident was closed while the action ran (``steps`` phase), the run is
-        marked skipped instead and False returned."""
+        marked skipped instead and False returned. With ``wake_on_status``, when the
+        incident's status is no longer ``seen_status`` (what the attempt started with),
+        the run is due at ``at`` instead: the status change that would have woken the
+        wait came while it was still running, and must not be missed."""
 
     @abstractmethod
     async def runs(self, incident_id: int) -> list[StepRun]: ...
@@ -393,3 +407,21 @@ class Store(ABC):
     @abstractmethod
     async def wake_run(self, run_id: int, at: datetime) -> None:
         """Make a waiting step run due at ``at`` (an answer it waits for came in)."""
+
+    # -- replicas --
+
+    @abstractmethod
+    def leadership(self, name: str, holder: str, lease: float) -> Leadership:
+        """The named leadership among the processes sharing this store; ``holder`` names
+        this one, and ``lease`` is how long a leader that stops renewing keeps the lead
+        where the backend cannot tell a dead holder at once (SQLite)."""
+
+    @abstractmethod
+    def changes(self, poll_interval: float) -> ChangeFeed:
+        """This process's change feed (one per store; ``start`` it before subscribing).
+        ``poll_interval`` is how often a backend without notifications looks (SQLite)."""
+
+    @property
+    def problem(self) -> str | None:
+        """Why the store is unusable right now, when it already knows (for /readyz)."""
+        return None

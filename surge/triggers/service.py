@@ -1,34 +1,34 @@
 """The triggers of one surge instance: the alert intake and, when Prometheus is configured,
-the metric watcher, evaluated by one replica at a time (a lease in the store)."""
+the metric watcher, evaluated by the leading replica only (``surge.replicas.Leader``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 
 from surge.config import Config
 from surge.engine.engine import Engine
 from surge.playbook.model import MetricTrigger
+from surge.replicas import Leader
 from surge.triggers.admission import Admission
 from surge.triggers.alerts import AlertIntake
 from surge.triggers.prometheus import PrometheusClient
 from surge.triggers.watcher import MetricWatcher
 
 log = logging.getLogger(__name__)
-LEASE = "metric-watcher"
 
 
 class Triggers:
-    def __init__(self, engine: Engine, config: Config) -> None:
+    def __init__(self, engine: Engine, config: Config, leader: Leader) -> None:
         self.engine = engine
         self.config = config
+        self.leader = leader
         self.admission = Admission(engine)
         self.intake = AlertIntake(engine, self.admission)
         self.watcher: MetricWatcher | None = None
-        self.leading = False
         self._task: asyncio.Task[None] | None = None
+        self._now = asyncio.Event()  # set when this replica becomes the leader
 
     def metric_triggers(self) -> int:
         return sum(
@@ -43,6 +43,7 @@ class Triggers:
             return
         source = PrometheusClient(settings, self.engine.http)
         self.watcher = MetricWatcher(self.engine, self.admission, source)
+        self.leader.listeners.append(lambda leading: self._now.set() if leading else None)
         self._task = asyncio.create_task(self._loop(settings.interval), name="surge-metrics")
 
     async def stop(self) -> None:
@@ -51,27 +52,24 @@ class Triggers:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _lease(self) -> bool:
-        """Take or renew the evaluation lease; long enough for a round that waits out
-        every query's timeout, and renewed again before a round stores anything."""
-        settings = self.config.prometheus
-        assert settings is not None
-        now = self.engine.clock()
-        until = now + timedelta(seconds=3 * settings.interval + 3 * settings.timeout)
-        return await self.engine.store.acquire_lease(LEASE, self.engine.id, now, until)
+    @property
+    def leading(self) -> bool:
+        return self.leader.leading
 
     async def _loop(self, interval: float) -> None:
         assert self.watcher is not None
         while True:
+            self._now.clear()
             try:
-                self.leading = await self._lease()
-                if self.leading:
-                    await self.watcher.evaluate(self.engine.clock(), fence=self._lease)
+                if self.leader.leading:
+                    # the fence: a replica that lost the lead mid-round stores nothing
+                    await self.watcher.evaluate(self.engine.clock(), fence=self.leader.check)
                 else:
                     self.watcher.forget()  # another replica evaluates: show nothing stale
             except Exception:  # one bad round must not stop the watching
                 log.exception("metric trigger evaluation failed; trying again next round")
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):  # a new leader evaluates at once
+                await asyncio.wait_for(self._now.wait(), interval)
 
     def status(self) -> dict[str, object]:
         """For /readyz: whether this replica evaluates, and each metric trigger's health."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from surge.store import Store, StoreError
 from surge.web.auth import public
 from surge.web.keys import runtime
 from surge.web.openapi import Answer, describe
@@ -12,6 +15,7 @@ from surge.web.schemas import OBJECT, TEXT, TEXTS, record
 
 routes = web.RouteTableDef()
 PROBE = "for load balancers and orchestrators, which hold no token"
+STORE_TIMEOUT = 3.0  # seconds /readyz waits for the store before it says it is failing
 READY = record(
     {
         "status": {"enum": ["ready", "not ready"]},
@@ -23,6 +27,13 @@ READY = record(
         "playbooks": {"type": "integer", "minimum": 0},
         "playbook_problems": TEXTS,
         "triggers": {**OBJECT, "description": "metric triggers: who evaluates, their health"},
+        "replica": record(
+            {
+                "engine": {**TEXT, "description": "this process's engine id"},
+                "leader": {"type": "boolean", "description": "whether it evaluates triggers"},
+                "problem": {"type": ["string", "null"], "description": "why it cannot lead"},
+            }
+        ),
     }
 )
 
@@ -49,14 +60,11 @@ async def healthz(request: web.Request) -> web.Response:
 )
 async def readyz(request: web.Request) -> web.Response:
     state = runtime(request)
-    checks: dict[str, str] = {}
-    try:
-        checks["store"] = f"ok (schema {await state.store.schema_version()})"
-    except Exception as error:
-        checks["store"] = f"failing: {type(error).__name__}"
+    checks = {"store": await _store_check(state.store), "engine": "ok"}
     if state.engine.worker.store_problem:  # reads work, writes do not (disk full)
         checks["store"] = f"failing to write: {state.engine.worker.store_problem}"
-    checks["engine"] = "ok" if state.engine.running else "not running"
+    if not state.engine.running:
+        checks["engine"] = "not running"
     ready = checks["store"].startswith("ok") and state.engine.running
     body = {
         "status": "ready" if ready else "not ready",
@@ -64,8 +72,28 @@ async def readyz(request: web.Request) -> web.Response:
         "playbooks": len(state.playbooks),
         "playbook_problems": [str(problem) for problem in state.problems],
         "triggers": state.triggers.status(),
+        "replica": {
+            "engine": state.engine.id,
+            "leader": state.leader.leading,
+            "problem": state.leader.problem,
+        },
     }
     return web.json_response(body, status=200 if ready else 503)
+
+
+async def _store_check(store: Store) -> str:
+    """``ok (schema N)``, or ``failing: why`` (a lost database connection says so at once)."""
+    if store.problem is not None:
+        return f"failing: {store.problem}"
+    try:
+        version = await asyncio.wait_for(store.schema_version(), STORE_TIMEOUT)
+    except TimeoutError:
+        return f"failing: the store did not answer within {STORE_TIMEOUT:g}s"
+    except StoreError as error:
+        return f"failing: {error}"
+    except Exception as error:
+        return f"failing: {type(error).__name__}"
+    return f"ok (schema {version})"
 
 
 @routes.get("/metrics")

@@ -8,12 +8,12 @@ here or from a handler is kept in the audit log as denied.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import uuid
 from typing import Any
 
 from aiohttp import web
 
+from surge.store import StoreUnavailable
 from surge.web.audit import audit_denied
 from surge.web.auth import authenticate, required_permission
 from surge.web.errors import error_response
@@ -41,10 +41,10 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
             if name.lower() not in ("content-type", "content-length"):
                 response.headers.add(name, value)
         return response
-    except sqlite3.OperationalError as error:  # disk full, read-only, locked: not a bug
+    except StoreUnavailable as error:  # disk full, read-only, database gone: not a bug
         log.error("the store refused %s %s: %s", request.method, request.path, error)
         return error_response(
-            503, f"the store cannot be written: {error}; nothing was changed, try again later"
+            503, f"the store cannot be used now: {error}; nothing was changed, try again later"
         )
     except Exception:
         reference = uuid.uuid4().hex[:12]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -277,6 +278,50 @@ async def test_wait_until_status_wakes_on_acknowledge(write_playbook, make_runti
     runs = await wait_settled(runtime, incident.id, timeout=3)
     assert statuses(runs) == [("wait-ack", 1, "succeeded"), ("after", 1, "succeeded")]
     assert runs[0].result is not None and runs[0].result["reached"] == "acknowledged"
+
+
+async def test_an_ack_while_a_waiting_step_still_runs_wakes_its_wait(
+    write_playbook, make_runtime, wait_settled
+):
+    """The race issue 7 found: the status changes after the step's attempt began but before
+    it defers (an ack while pages go out). Nothing was waiting to be woken then, so the
+    deferred run must be due at once rather than at its timeout an hour later."""
+    from datetime import timedelta
+
+    from surge.actions import ActionSpec, Defer
+    from surge.plugin import hookimpl
+
+    runtime_box: list[Any] = []
+
+    async def pages_then_waits(ctx):
+        if ctx.resume is not None:  # woken: what does it see now?
+            return {"woke_on": ctx.incident.status.value}
+        engine = runtime_box[0].engine  # someone acknowledges while the "pages" go out
+        await engine.change_status(ctx.incident.id, IncidentStatus.ACKNOWLEDGED, "ann")
+        return Defer(until=ctx.now + timedelta(hours=1), state={"paged": True}, wake_on_status=True)
+
+    class Racy:
+        name = "racy"
+
+        @hookimpl
+        def surge_register_actions(self):
+            return [ActionSpec("racy.page", pages_then_waits)]
+
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: Race
+        steps:
+          - {id: page, action: racy.page}
+    """,
+    )
+    runtime = await make_runtime(plugins=[Racy()])
+    runtime_box.append(runtime)
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    runs = await wait_settled(runtime, incident.id, timeout=5)
+    assert statuses(runs) == [("page", 1, "succeeded")]
+    assert runs[0].result == {"woke_on": "acknowledged"}
 
 
 async def test_wait_until_times_out_into_the_fallback(write_playbook, make_runtime, wait_settled):

@@ -60,13 +60,15 @@ steps:
 
 
 @pytest.fixture
-def world(tmp_path: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+def world(
+    tmp_path: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatch, store_url: str
+) -> World:
     monkeypatch.setenv(LINK_ENV, LINK_SECRET)
     folder = tmp_path / "world"
     (folder / "playbooks").mkdir(parents=True)
     (folder / "playbooks" / "peak.yaml").write_text(PEAK, encoding="utf-8")
     shutil.copytree(ROOT / "config" / "scripts", folder / "scripts")
-    return World(folder, smtp_server)
+    return World(folder, smtp_server, store_url)
 
 
 async def test_call_in_asks_the_shortfall_and_replaces_who_declines_or_is_silent(

@@ -16,23 +16,27 @@ from surge.runtime import Runtime
 
 
 @pytest.fixture
-def world(tmp_path: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatch) -> World:
-    return make_world(tmp_path, smtp_server, monkeypatch)
+def world(
+    tmp_path: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatch, store_url: str
+) -> World:
+    return make_world(tmp_path, smtp_server, monkeypatch, store_url)
 
 
 @pytest.fixture
-def tls_world(tmp_path: Path, smtp_tls_server: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+def tls_world(
+    tmp_path: Path, smtp_tls_server: Any, monkeypatch: pytest.MonkeyPatch, store_url: str
+) -> World:
     """The world with a mail server that requires STARTTLS and a login."""
-    return make_world(tmp_path, smtp_tls_server, monkeypatch)
+    return make_world(tmp_path, smtp_tls_server, monkeypatch, store_url)
 
 
-def make_world(tmp_path: Path, smtp: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+def make_world(tmp_path: Path, smtp: Any, monkeypatch: pytest.MonkeyPatch, store: str) -> World:
     monkeypatch.setenv(LINK_ENV, LINK_SECRET)
     folder = tmp_path / "world"
     (folder / "playbooks").mkdir(parents=True)
     (folder / "playbooks" / "outage.yaml").write_text(PAGE_PLAYBOOK, encoding="utf-8")
     shutil.copytree(ROOT / "config" / "scripts", folder / "scripts")
-    return World(folder, smtp)
+    return World(folder, smtp, store)
 
 
 @pytest.fixture

@@ -235,7 +235,7 @@ async def test_hook_surge_step_finished(write_playbook, make_runtime, eventually
     assert stored["last"] is RunStatus.SUCCEEDED
 
 
-async def test_hook_surge_web_routes(aiohttp_client, config):
+async def test_hook_surge_web_routes(config, aiohttp_client):  # the store outlives the app
     class Routes:
         name = "routes"
 
@@ -282,7 +282,7 @@ async def test_hook_surge_register_pagers(tmp_path, smtp_server, make_runtime, m
 
             return [PagerSpec("beeper", configure, self.send, safe_to_resend=True)]
 
-    world = World(tmp_path / "w", smtp_server)
+    world = World(tmp_path / "w", smtp_server, f"sqlite:///{tmp_path}/w/surge.db")
     (world.folder / "playbooks").mkdir(parents=True)
     (world.folder / "playbooks" / "pb.yaml").write_text(
         "id: pb\ntitle: Beep\nsteps:\n  - {id: page, action: page, with: {policy: standby-shift}}\n"

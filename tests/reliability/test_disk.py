@@ -191,6 +191,7 @@ async def test_read_only_store_then_writable_again(tmp_path: Path, small_disk: P
         code = await asyncio.to_thread(server.process.wait, 30)
         assert code == 1, server.tail()
         assert "the store cannot be used" in server.tail(), server.tail()
+        assert f"the folder {small_disk} is not writable" in server.tail(), server.tail()
         assert "Traceback" not in server.log.read_text(), server.tail()
         code, output = await cli(server, "trigger", "note")
         assert code == 1 and "the store cannot be" in output, output

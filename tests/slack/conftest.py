@@ -68,7 +68,12 @@ def slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def slack_config(
-    tmp_path: Path, playbook_dir: Path, fake_slack: FakeSlack, smtp_server: Any, slack_env: None
+    tmp_path: Path,
+    playbook_dir: Path,
+    fake_slack: FakeSlack,
+    smtp_server: Any,
+    slack_env: None,
+    store_url: str,
 ) -> Callable[..., Config]:
     """``slack_config(channels=CHANNELS, extra="")``: a parsed config on the local servers."""
     scripts = tmp_path / "scripts"
@@ -77,7 +82,7 @@ def slack_config(
 
     def make(channels: str = CHANNELS, extra: str = "") -> Config:
         text = textwrap.dedent(f"""
-            store: sqlite:///{tmp_path / "surge.db"}
+            store: {store_url}
             playbooks: {playbook_dir}
             scripts: {{folder: {scripts}}}
             engine: {{lease: 1s, poll_interval: 20ms}}

@@ -3,6 +3,8 @@ summary that follows the incident, archived when it is over."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from support.slack import BOT, RESPONDER
 
 from surge.store.records import IncidentStatus, RoomState
@@ -50,8 +52,13 @@ async def test_a_room_is_created_named_topic_purpose_invited_and_summarised(
         "surge.resolve",
     ]
     assert {item["value"] for item in buttons["elements"]} == {str(incident.id)}
-    stored = await runtime.store.channel_room(incident.id, "incident-room")
-    assert stored is not None and stored.state is RoomState.OPEN
+
+    async def summary_kept() -> Any:  # written just after Slack took the post
+        stored = await runtime.store.channel_room(incident.id, "incident-room")
+        return stored if stored is not None and "summary" in stored.data else None
+
+    stored = await eventually(summary_kept, what="the summary's ts in the store")
+    assert stored.state is RoomState.OPEN
     assert stored.room == room.id and stored.data["summary"] == summary["ts"]
 
     await runtime.engine.change_status(incident.id, IncidentStatus.ACKNOWLEDGED, "lee")

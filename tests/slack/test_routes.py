@@ -43,7 +43,7 @@ COMMANDS, ACTIONS = "/api/v1/slack/commands", "/api/v1/slack/actions"
 
 
 @pytest.fixture
-async def app_client(aiohttp_client, slack_config, write_playbook, probe):
+async def app_client(slack_config, aiohttp_client, write_playbook, probe):  # store first
     write_playbook("system-outage", WAITING)
     app = create_app(
         slack_config(), extra_plugins=[probe, surge_slack.plugin], load_entry_points=False

@@ -1,52 +1,23 @@
-"""The SQLite store: WAL, migrations, exclusive claims, compare-and-set status changes."""
+"""What only the SQLite store does: file URLs, WAL, the schema recorded in the file."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from store.test_store import SCHEMA
 
 from surge.store import StoreError, open_store
-from surge.store.records import (
-    Incident,
-    IncidentStatus,
-    NewRun,
-    Phase,
-    RunStatus,
-    TimelineEntry,
-    TokenRecord,
-)
 from surge.store.sqlite import sqlite_path
 
-NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-MIGRATIONS = Path(__file__).parents[2] / "surge" / "store" / "migrations" / "sqlite"
-# the highest migration number (numbers are reserved per part, so some may be missing)
-SCHEMA = max(int(path.name.split("_", 1)[0]) for path in MIGRATIONS.glob("*.sql"))
 
-
-def incident(**changes) -> Incident:
-    fields: dict[str, Any] = dict(
-        id=0,
-        playbook_id="pb",
-        title="T",
-        severity="warning",
-        status=IncidentStatus.TRIGGERED,
-        trigger="manual",
-        triggered_by="test",
-        params={"city": "上海"},
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    fields.update(changes)
-    return Incident(**fields)
-
-
-def run(step: str, index: int = 0, due: datetime = NOW) -> NewRun:
-    return NewRun(Phase.STEPS, index, step, "log", 1, due)
+@pytest.fixture
+async def sqlite_store(tmp_path: Path):
+    store = open_store(f"sqlite:///{tmp_path}/surge.db")
+    await store.open()
+    yield store
+    await store.close()
 
 
 def test_urls_are_relative_with_three_slashes_and_absolute_with_four():
@@ -57,204 +28,16 @@ def test_urls_are_relative_with_three_slashes_and_absolute_with_four():
         sqlite_path("sqlite://")
 
 
-async def test_the_file_is_in_wal_mode_with_the_schema_recorded(tmp_path, store):
+async def test_the_file_is_in_wal_mode_with_the_schema_recorded(tmp_path, sqlite_store):
     with sqlite3.connect(tmp_path / "surge.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA
-    assert await store.schema_version() == SCHEMA
+    assert await sqlite_store.schema_version() == SCHEMA
 
 
-async def test_reopening_does_not_migrate_again_and_a_newer_schema_is_refused(tmp_path, store):
-    await store.create_incident(incident(), [], [])
-    again = open_store(store.url)
-    await again.open()
-    assert await again.schema_version() == SCHEMA
-    assert len(await again.list_incidents()) == 1
-    await again.close()
-    with sqlite3.connect(tmp_path / "surge.db") as db:
-        db.execute("INSERT INTO schema_version VALUES (99)")
-    newer = open_store(store.url)
-    with pytest.raises(StoreError, match="newer than this surge knows"):
-        await newer.open()
-    await newer.close()
-
-
-async def test_incident_round_trip_keeps_unicode_params(store):
-    created = await store.create_incident(
-        incident(context={"labels": {"team": "客服"}}),
-        [run("a")],
-        [TimelineEntry(0, NOW, "test", "incident.opened", "opened", {"k": "值"})],
-    )
-    loaded = await store.get_incident(created.id)
-    assert loaded == created
-    [entry] = await store.timeline(created.id)
-    assert entry.incident_id == created.id and entry.data == {"k": "值"}
-
-
-async def test_list_filters_and_order(store):
-    for playbook in ("a", "b", "a"):
-        await store.create_incident(incident(playbook_id=playbook), [], [])
-    assert [i.id for i in await store.list_incidents(playbook_id="a")] == [3, 1]
-    assert len(await store.list_incidents(statuses=[IncidentStatus.RESOLVED])) == 0
-    assert len(await store.list_incidents(limit=2)) == 2
-    counts = await store.incident_counts()
-    assert counts == {
-        ("a", "manual", IncidentStatus.TRIGGERED): 2,
-        ("b", "manual", IncidentStatus.TRIGGERED): 1,
-    }
-
-
-async def test_change_status_is_compare_and_set(store):
-    created = await store.create_incident(incident(), [run("a")], [])
-    allowed = [IncidentStatus.TRIGGERED]
-    first = await store.change_status(created.id, IncidentStatus.ACKNOWLEDGED, allowed, NOW, [])
-    assert first is not None and first[1] is IncidentStatus.TRIGGERED
-    assert (
-        await store.change_status(created.id, IncidentStatus.ACKNOWLEDGED, allowed, NOW, []) is None
-    )
-    assert await store.change_status(999, IncidentStatus.ACKNOWLEDGED, allowed, NOW, []) is None
-
-
-async def test_closing_skips_open_steps_and_schedules_on_resolve(store):
-    created = await store.create_incident(incident(), [run("a"), run("b", 1)], [])
-    on_resolve = NewRun(Phase.ON_RESOLVE, 0, "cleanup", "log", 1, NOW)
-    await store.change_status(
-        created.id, IncidentStatus.RESOLVED, [IncidentStatus.TRIGGERED], NOW, [], [on_resolve]
-    )
-    runs = await store.runs(created.id)
-    assert [(r.step_id, r.status) for r in runs] == [
-        ("a", RunStatus.SKIPPED),
-        ("b", RunStatus.SKIPPED),
-        ("cleanup", RunStatus.PENDING),
-    ]
-    resolved = await store.get_incident(created.id)
-    assert resolved is not None and resolved.resolved_at == NOW
-
-
-async def test_finish_drops_next_steps_of_a_closed_incident(store):
-    created = await store.create_incident(incident(), [run("a")], [])
-    [claimed] = await store.claim_due_runs("e", NOW, NOW + timedelta(seconds=5), 10)
-    await store.change_status(
-        created.id, IncidentStatus.CANCELLED, [IncidentStatus.TRIGGERED], NOW, []
-    )
-    finished = await store.finish_run(
-        claimed.id, "e", RunStatus.SUCCEEDED, NOW, [], next_runs=[run("b", 1)]
-    )
-    assert finished is not None
-    assert [r.step_id for r in await store.runs(created.id)] == ["a"]
-
-
-async def test_only_due_runs_are_claimed_and_waits_come_back_when_due(store):
-    created = await store.create_incident(
-        incident(), [run("now"), run("later", 1, NOW + timedelta(minutes=5))], []
-    )
-    [claimed] = await store.claim_due_runs("e", NOW, NOW + timedelta(seconds=5), 10)
-    assert claimed.step_id == "now" and not claimed.orphaned
-    assert await store.defer_run(
-        claimed.id, "e", NOW + timedelta(minutes=1), {"k": 1}, True, [], NOW
-    )
-    assert await store.claim_due_runs("e", NOW, NOW + timedelta(seconds=5), 10) == []
-    assert await store.next_due_at() == NOW + timedelta(minutes=1)
-    # a status change wakes waits that asked for it
-    await store.change_status(
-        created.id, IncidentStatus.ACKNOWLEDGED, [IncidentStatus.TRIGGERED], NOW, []
-    )
-    [woken] = await store.claim_due_runs("e", NOW, NOW + timedelta(seconds=5), 10)
-    assert woken.step_id == "now" and woken.resume == {"k": 1}
-
-
-async def test_several_connections_claiming_at_once_never_share_a_run(tmp_path):
-    url = f"sqlite:///{tmp_path}/shared.db"
-    stores = [open_store(url) for _ in range(3)]
-    for store in stores:
-        await store.open()
-    try:
-        for n in range(40):
-            await stores[0].create_incident(incident(), [run(f"s{n}")], [])
-
-        async def claim_all(store, name):
-            got: list[int] = []
-            while batch := await store.claim_due_runs(name, NOW, NOW + timedelta(hours=1), 3):
-                got.extend(run.id for run in batch)
-                await asyncio.sleep(0)
-            return got
-
-        results = await asyncio.gather(*(claim_all(s, f"e{i}") for i, s in enumerate(stores)))
-        claimed = [run_id for result in results for run_id in result]
-        assert len(claimed) == 40 and len(set(claimed)) == 40
-    finally:
-        for store in stores:
-            await store.close()
-
-
-async def test_tokens_are_kept_by_hash_and_can_be_revoked(store):
-    await store.add_token(TokenRecord("ops", "responder", "ab" * 32, NOW))
-    with pytest.raises(StoreError, match="exists already"):
-        await store.add_token(TokenRecord("ops", "viewer", "cd" * 32, NOW))
-    found = await store.find_token("ab" * 32)
-    assert found is not None and found.role == "responder"
-    assert await store.revoke_token("ops", NOW)
-    assert await store.find_token("ab" * 32) is None
-    assert not await store.revoke_token("ops", NOW)
-
-
-async def test_engine_heartbeats(store):
-    from surge.store.records import EngineRecord
-
-    await store.heartbeat(EngineRecord("e1", "host", 1, NOW, NOW))
-    await store.heartbeat(EngineRecord("e1", "host", 1, NOW, NOW + timedelta(seconds=5)))
-    assert [e.seen_at for e in await store.engines(NOW)] == [NOW + timedelta(seconds=5)]
-    await store.remove_engine("e1")
-    assert await store.engines(NOW) == []
-
-
-async def test_an_unopened_store_says_so():
-    store = open_store("sqlite:///never.db")
-    with pytest.raises(StoreError, match="not open"):
-        await store.get_incident(1)
-    with pytest.raises(StoreError, match="not part of this release"):
-        open_store("postgresql://localhost/surge")
-
-
-async def test_a_wait_that_parks_after_its_incident_closed_is_skipped(store):
-    created = await store.create_incident(incident(), [run("wait-ack")], [])
-    [claimed] = await store.claim_due_runs("e", NOW, NOW + timedelta(seconds=5), 10)
-    await store.change_status(
-        created.id, IncidentStatus.CANCELLED, [IncidentStatus.TRIGGERED], NOW, []
-    )
-    later = NOW + timedelta(hours=1)
-    assert not await store.defer_run(claimed.id, "e", later, {}, True, [], NOW)
-    [parked] = await store.runs(created.id)
-    assert parked.status is RunStatus.SKIPPED
-    assert parked.error == "the incident was closed"
-    assert (await store.timeline(created.id))[
-        -1
-    ].message == "wait-ack: skipped, the incident was closed"
-
-
-async def test_approvals_are_kept_in_order_and_per_script(store):
-    from surge.store.records import Approval
-
-    first = await store.add_approval(Approval("outage-initial", "a" * 64, "lee", NOW))
-    await store.add_approval(Approval("other", "b" * 64, "kim", NOW))
-    later = NOW + timedelta(hours=1)
-    await store.add_approval(Approval("outage-initial", "c" * 64, "kim", later, "new ETA wording"))
-    history = await store.approvals("outage-initial")
-    assert [(a.sha256[0], a.approved_by, a.note) for a in history] == [
-        ("a", "lee", ""),
-        ("c", "kim", "new ETA wording"),
-    ]
-    assert first.id == history[0].id
-    assert len(await store.approvals()) == 3
-
-
-async def test_an_incident_has_one_active_script_at_a_time(store):
-    from surge.store.records import ActiveScript
-
-    created = await store.create_incident(incident(), [], [])
-    assert await store.active_script(created.id) is None
-    await store.set_active_script(ActiveScript(created.id, "a", {"eta": "1h"}, "lee", NOW))
-    await store.set_active_script(ActiveScript(created.id, "b", {"eta": "2h"}, "kim", NOW))
-    active = await store.active_script(created.id)
-    assert active is not None
-    assert (active.script_id, active.variables, active.activated_by) == ("b", {"eta": "2h"}, "kim")
+def test_an_unknown_url_is_refused_with_the_schemes_surge_knows():
+    with pytest.raises(StoreError, match=r"sqlite:///PATH or postgresql://"):
+        open_store("mysql://root:secret@localhost/surge")
+    with pytest.raises(StoreError) as refused:
+        open_store("mysql://root:secret@localhost/surge")
+    assert "secret" not in str(refused.value)

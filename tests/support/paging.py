@@ -74,6 +74,7 @@ class Clock:
 class World:
     folder: Path
     smtp: Any
+    store: str  # the store_url fixture's: SQLite, or PostgreSQL with SURGE_TEST_STORE
     text: dict[str, str] = field(default_factory=dict)
 
     def smtp_line(self) -> str:
@@ -97,7 +98,7 @@ class World:
         """The config; ``pagers`` replaces the pagers: section (e-mail and links)."""
         (self.folder / "rota.yaml").write_text(textwrap.dedent(rota), encoding="utf-8")
         text = f"""
-        store: sqlite:///{self.folder}/surge.db
+        store: {self.store}
         playbooks: {self.folder}/playbooks
         public_url: http://surge.example.test
         scripts: {{folder: {self.folder}/scripts}}

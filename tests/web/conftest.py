@@ -102,7 +102,9 @@ def api_config(config: Config, write_playbook: Callable[[str, str], Path]) -> Co
 
 
 @pytest.fixture
-def make_client(aiohttp_client: Any, api_config: Config, probe: Probe) -> ClientFactory:
+def make_client(api_config: Config, aiohttp_client: Any, probe: Probe) -> ClientFactory:
+    # api_config first: its store (a PostgreSQL database with SURGE_TEST_STORE) is then
+    # dropped only after the client's app has closed
     async def make(
         *,
         run_engine: bool = True,

@@ -10,18 +10,41 @@ and the CLI) queue on the write lock instead of failing.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from surge.store.base import StoreError
+from surge.store.base import StoreError, StoreUnavailable
+from surge.store.sql.connection import (
+    Cursor,
+    Database,
+    IntegrityError,
+    Table,
+    Work,
+    in_dependency_order,
+)
+from surge.store.sql.migrations import Migration, apply_pending
 
 T = TypeVar("T")
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+# SQLite's primary result codes for a file that cannot be used right now, as opposed to a
+# bug in the SQL (SQLITE_ERROR): full, read-only, I/O errors, cannot open, still locked
+# after busy_timeout, no permission
+UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_PERM,
+    }
+)
 
 
 def sqlite_path(url: str) -> tuple[Path, dict[str, str]]:
@@ -37,46 +60,81 @@ def sqlite_path(url: str) -> tuple[Path, dict[str, str]]:
     return Path(path), options
 
 
-class Database:
+class SqliteConnection:
+    """The shared code's ``Connection`` over sqlite3: its integrity errors become ours."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.raw = db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        try:
+            return self.raw.execute(sql, params)
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(str(error)) from error
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
+        try:
+            return self.raw.executemany(sql, rows)
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(str(error)) from error
+
+
+class SqliteDatabase(Database):
+    dialect = "sqlite"
+
     def __init__(self, url: str) -> None:
+        self.url = url
         self.path, options = sqlite_path(url)
         self.synchronous = options.get("synchronous", "normal").upper()
         if self.synchronous not in SYNCHRONOUS:
             raise StoreError(f"{url}: synchronous must be off, normal, full or extra")
         self._executor: ThreadPoolExecutor | None = None
-        self._db: sqlite3.Connection | None = None
+        self._db: SqliteConnection | None = None
 
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, work: Work[T]) -> T:
         """``work(connection)`` on the store's thread; for reads."""
+        return await self._on_thread(work)
+
+    async def write(self, work: Work[T], *, queue: str | None = None) -> T:
+        """``work(connection)`` in one write transaction, rolled back if it raises (one at a
+        time: ``queue`` changes nothing here)."""
+
+        def transaction(db: SqliteConnection) -> T:
+            db.raw.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(db)
+                db.raw.execute("COMMIT")  # may fail too (a full disk): then roll back
+            except BaseException:
+                if db.raw.in_transaction:
+                    db.raw.execute("ROLLBACK")
+                raise
+            return result
+
+        return await self._on_thread(transaction)
+
+    async def _on_thread(self, call: Callable[[SqliteConnection], T]) -> T:
         if self._executor is None or self._db is None:
             raise StoreError("the store is not open")
         db = self._db
-        return await asyncio.get_running_loop().run_in_executor(self._executor, work, db)
-
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """``work(connection)`` in one write transaction, rolled back if it raises."""
-
-        def transaction(db: sqlite3.Connection) -> T:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(db)
-            except BaseException:
-                db.execute("ROLLBACK")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call, db)
+        except sqlite3.OperationalError as error:
+            if not self._unavailable(error):
                 raise
-            db.execute("COMMIT")
-            return result
+            raise StoreUnavailable(self._why(error)) from error
 
-        return await self.run(transaction)
-
-    async def open(self) -> None:
+    async def open(self, *, migrate: bool = True) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="surge-sqlite")
         loop = asyncio.get_running_loop()
         try:
-            self._db = await loop.run_in_executor(self._executor, self._connect)
+            raw = await loop.run_in_executor(self._executor, self._connect)
         except sqlite3.Error as error:
-            raise StoreError(f"cannot open {self.path}: {error}") from None
-        await self.write(self._migrate)
+            kind = StoreUnavailable if self._unavailable(error) else StoreError
+            raise kind(f"cannot open {self.path}: {self._why(error)}") from None
+        self._db = SqliteConnection(raw)
+        if migrate:
+            await self.migrate()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -87,46 +145,67 @@ class Database:
         db.execute("PRAGMA busy_timeout=30000")
         return db
 
+    @staticmethod
+    def _unavailable(error: sqlite3.Error) -> bool:
+        code = getattr(error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in UNAVAILABLE
+
+    def _why(self, error: sqlite3.Error) -> str:
+        """SQLite's words, and the likely cause it does not name."""
+        folder = self.path.parent
+        if getattr(error, "sqlite_errorcode", 0) & 0xFF in (
+            sqlite3.SQLITE_READONLY,
+            sqlite3.SQLITE_CANTOPEN,
+        ) and not os.access(folder, os.W_OK):
+            return f"{error} (the folder {folder} is not writable)"
+        return str(error)
+
     async def close(self) -> None:
         if self._db is not None and self._executor is not None:
-            db = self._db
+            db = self._db.raw
             await asyncio.get_running_loop().run_in_executor(self._executor, db.close)
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         self._db = None
         self._executor = None
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        # a script's version is the number its name starts with (0007_audit.sql is 7), not
-        # its place in the list: numbers are reserved per branch, so a build may skip some
-        scripts = sorted(
-            (int(entry.name.split("_", 1)[0]), entry.read_text("utf-8"))
-            for entry in resources.files("surge.store").joinpath("migrations/sqlite").iterdir()
-            if entry.name.endswith(".sql")
+    async def migrate(self, *, dry_run: bool = False) -> list[Migration]:
+        return await self.write(
+            lambda db: apply_pending(db, self.dialect, str(self.path), _script, dry_run=dry_run)
         )
-        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        current = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
-        known = scripts[-1][0] if scripts else 0
-        if current > known:
-            raise StoreError(
-                f"{self.path} has schema {current}, newer than this surge knows "
-                f"({known}): upgrade surge"
-            )
-        applied = {row[0] for row in db.execute("SELECT version FROM schema_version")}
-        for number, script in scripts:
-            if number in applied:
-                continue
-            for statement in _statements(script):
-                db.execute(statement)
-            db.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
 
-    async def schema_version(self) -> int:
-        row = await self.run(
-            lambda db: db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        )
-        return int(row[0] or 0)
+    async def tables(self) -> list[Table]:
+        return await self.run(_tables)
+
+    async def restart_ids(self, table: Table) -> None:
+        """Nothing to do: AUTOINCREMENT continues after the largest id inserted."""
 
 
-def _statements(script: str) -> list[str]:
+def _script(db: Any, script: str) -> None:
+    """sqlite3 runs one statement per call (``executescript`` would commit on its own)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [statement.strip() for statement in "\n".join(lines).split(";") if statement.strip()]
+    for statement in "\n".join(lines).split(";"):
+        if statement.strip():
+            db.execute(statement.strip())
+
+
+def _tables(db: Any) -> list[Table]:
+    found = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name != 'schema_version' ORDER BY name"
+    ).fetchall()
+    tables, refers = {}, {}
+    for name, sql in ((row["name"], row["sql"]) for row in found):
+        info = db.execute(f"PRAGMA table_info({name})").fetchall()
+        key = sorted((row for row in info if row["pk"]), key=lambda row: row["pk"])
+        generated = len(key) == 1 and "AUTOINCREMENT" in sql.upper()
+        identity = key[0]["name"] if generated else None
+        tables[name] = Table(
+            name,
+            tuple(row["name"] for row in info),
+            tuple(row["name"] for row in key),
+            frozenset(row["name"] for row in info if row["type"] == "REAL"),
+            identity,
+        )
+        refers[name] = {row["table"] for row in db.execute(f"PRAGMA foreign_key_list({name})")}
+    return in_dependency_order(tables, refers)

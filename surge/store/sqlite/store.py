@@ -2,172 +2,42 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from surge.store.base import GroupBusy, Store, StoreError
-from surge.store.records import (
-    EngineRecord,
-    Incident,
-    IncidentStatus,
-    NewRun,
-    Phase,
-    RunStatus,
-    StepRun,
-    TimelineEntry,
-    TokenRecord,
-)
-from surge.store.sqlite.audit import AuditStore
-from surge.store.sqlite.channels import ChannelStore
-from surge.store.sqlite.database import Database
-from surge.store.sqlite.paging import PagingStore
-from surge.store.sqlite.rows import (
-    OPEN_RUN,
-    closed_under,
-    dt,
-    entry_from,
-    firing_signals,
-    incident_from,
-    insert_entries,
-    insert_incident,
-    insert_runs,
-    json_or_null,
-    open_in_group,
-    run_from,
-    skip_open_steps,
-    skip_runs,
-    to_json,
-    token_from,
-    ts,
-)
-from surge.store.sqlite.scripts import ScriptStore
-from surge.store.sqlite.signals import SignalStore
+from surge.store.records import RunStatus, StepRun
+from surge.store.replicas import ChangeFeed, Leadership
+from surge.store.sql.connection import Connection
+from surge.store.sql.rows import OPEN_RUN, claimed_run, ts
+from surge.store.sql.store import SqlStore
+from surge.store.sqlite.database import SqliteDatabase
+from surge.store.sqlite.replicas import LeaseLeadership, PollingFeed
 
 
-class SqliteStore(SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, Store):
+class SqliteStore(SqlStore):
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.db = Database(url)
-        self.path = self.db.path
-
-    async def open(self) -> None:
-        await self.db.open()
+        db = SqliteDatabase(url)
+        super().__init__(url, db)
+        self.path = db.path
+        self._feed: PollingFeed | None = None
 
     async def close(self) -> None:
-        await self.db.close()
+        if self._feed is not None:
+            await self._feed.stop()
+        await super().close()
 
-    async def schema_version(self) -> int:
-        return await self.db.schema_version()
+    def leadership(self, name: str, holder: str, lease: float) -> Leadership:
+        return LeaseLeadership(self, name, holder, lease)
 
-    async def create_incident(
-        self, incident: Incident, first_runs: Sequence[NewRun], entries: Sequence[TimelineEntry]
-    ) -> Incident:
-        def work(db: sqlite3.Connection) -> Incident:
-            busy = open_in_group(db, incident.playbook_id, incident.group_key)
-            if busy is not None:
-                raise GroupBusy(busy)
-            return insert_incident(db, incident, first_runs, entries)
+    def changes(self, poll_interval: float) -> ChangeFeed:
+        if self._feed is None:
+            self._feed = PollingFeed(self, poll_interval)
+        return self._feed
 
-        return await self.db.write(work)
-
-    async def get_incident(self, incident_id: int) -> Incident | None:
-        row = await self.db.run(
-            lambda db: db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
-        )
-        return incident_from(row) if row else None
-
-    async def list_incidents(
-        self,
-        *,
-        statuses: Iterable[IncidentStatus] = (),
-        playbook_id: str | None = None,
-        limit: int = 100,
-    ) -> list[Incident]:
-        clauses, values = [], []
-        wanted = [status.value for status in statuses]
-        if wanted:
-            clauses.append(f"status IN ({','.join('?' * len(wanted))})")
-            values.extend(wanted)
-        if playbook_id:
-            clauses.append("playbook_id = ?")
-            values.append(playbook_id)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        query = f"SELECT * FROM incidents {where} ORDER BY id DESC LIMIT ?"
-        rows = await self.db.run(lambda db: db.execute(query, (*values, limit)).fetchall())
-        return [incident_from(row) for row in rows]
-
-    async def incident_counts(self) -> dict[tuple[str, str, IncidentStatus], int]:
-        rows = await self.db.run(
-            lambda db: db.execute(
-                "SELECT playbook_id, trigger, status, COUNT(*) AS n FROM incidents"
-                " GROUP BY playbook_id, trigger, status"
-            ).fetchall()
-        )
-        return {
-            (row["playbook_id"], row["trigger"], IncidentStatus(row["status"])): row["n"]
-            for row in rows
-        }
-
-    async def change_status(
-        self,
-        incident_id: int,
-        new: IncidentStatus,
-        allowed_from: Iterable[IncidentStatus],
-        at: datetime,
-        entries: Sequence[TimelineEntry],
-        new_runs: Sequence[NewRun] = (),
-        *,
-        only_if_quiet: bool = False,
-    ) -> tuple[Incident, IncidentStatus] | None:
-        allowed = {status.value for status in allowed_from}
-
-        def work(db: sqlite3.Connection) -> tuple[Incident, IncidentStatus] | None:
-            row = db.execute("SELECT status FROM incidents WHERE id = ?", (incident_id,)).fetchone()
-            if row is None or row["status"] not in allowed:
-                return None
-            if only_if_quiet and firing_signals(db, incident_id):
-                return None
-            previous = IncidentStatus(row["status"])
-            closing = not new.is_open
-            db.execute(
-                "UPDATE incidents SET status = ?, updated_at = ?, resolved_at = ? WHERE id = ?",
-                (new.value, ts(at), ts(at) if closing else None, incident_id),
-            )
-            db.execute(
-                "UPDATE step_runs SET due_at = ? WHERE incident_id = ? AND status = ?"
-                " AND wake_on_status = 1",
-                (ts(at), incident_id, RunStatus.WAITING.value),
-            )
-            insert_entries(db, entries, incident_id)
-            if closing:
-                skip_open_steps(db, incident_id, at, new)
-            insert_runs(db, incident_id, new_runs)
-            updated = db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
-            return incident_from(updated), previous
-
-        return await self.db.write(work)
-
-    # -- timeline --
-
-    async def append_timeline(self, entries: Sequence[TimelineEntry]) -> None:
-        await self.db.write(lambda db: insert_entries(db, entries))
-
-    async def timeline(self, incident_id: int, after_id: int = 0) -> list[TimelineEntry]:
-        rows = await self.db.run(
-            lambda db: db.execute(
-                "SELECT * FROM timeline WHERE incident_id = ? AND id > ? ORDER BY id",
-                (incident_id, after_id),
-            ).fetchall()
-        )
-        return [entry_from(row) for row in rows]
-
-    # -- step runs --
-
-    async def claim_due_runs(
+    async def _claim(
         self, engine_id: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[StepRun]:
-        def work(db: sqlite3.Connection) -> list[StepRun]:
+        # a write transaction holds SQLite's only write lock: nobody claims in between
+        def work(db: Connection) -> list[StepRun]:
             rows = db.execute(
                 "SELECT * FROM step_runs WHERE (status IN (?,?) AND due_at <= ?)"
                 " OR (status = ? AND lease_until < ?) ORDER BY due_at, id LIMIT ?",
@@ -180,196 +50,7 @@ class SqliteStore(SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStor
                     " started_at = COALESCE(started_at, ?) WHERE id = ?",
                     (RunStatus.RUNNING.value, engine_id, ts(lease_until), ts(now), row["id"]),
                 )
-                run = run_from(row)
-                run.orphaned = run.status is RunStatus.RUNNING
-                run.status, run.claimed_by = RunStatus.RUNNING, engine_id
-                claimed.append(run)
+                claimed.append(claimed_run(row, engine_id))
             return claimed
 
         return await self.db.write(work)
-
-    async def renew_leases(
-        self, engine_id: str, run_ids: Sequence[int], lease_until: datetime
-    ) -> None:
-        if not run_ids:
-            return
-        marks = ",".join("?" * len(run_ids))
-        await self.db.write(
-            lambda db: db.execute(
-                f"UPDATE step_runs SET lease_until = ? WHERE claimed_by = ? AND status = ?"
-                f" AND id IN ({marks})",
-                (ts(lease_until), engine_id, RunStatus.RUNNING.value, *run_ids),
-            )
-        )
-
-    async def mark_run_started(
-        self, run_id: int, engine_id: str, args: dict[str, object], entries: Sequence[TimelineEntry]
-    ) -> bool:
-        def work(db: sqlite3.Connection) -> bool:
-            cursor = db.execute(
-                "UPDATE step_runs SET args = ? WHERE id = ? AND claimed_by = ? AND status = ?",
-                (to_json(args), run_id, engine_id, RunStatus.RUNNING.value),
-            )
-            if cursor.rowcount == 0:
-                return False
-            insert_entries(db, entries)
-            return True
-
-        return await self.db.write(work)
-
-    async def finish_run(
-        self,
-        run_id: int,
-        engine_id: str,
-        status: RunStatus,
-        at: datetime,
-        entries: Sequence[TimelineEntry],
-        *,
-        result: dict[str, object] | None = None,
-        error: str | None = None,
-        next_runs: Sequence[NewRun] = (),
-    ) -> StepRun | None:
-        def work(db: sqlite3.Connection) -> StepRun | None:
-            cursor = db.execute(
-                "UPDATE step_runs SET status = ?, finished_at = ?, result = ?, error = ?,"
-                " lease_until = NULL WHERE id = ? AND claimed_by = ? AND status = ?",
-                (
-                    status.value,
-                    ts(at),
-                    json_or_null(result),
-                    error,
-                    run_id,
-                    engine_id,
-                    RunStatus.RUNNING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
-                return None
-            row = db.execute("SELECT * FROM step_runs WHERE id = ?", (run_id,)).fetchone()
-            insert_entries(db, entries)
-            incident = db.execute(
-                "SELECT status FROM incidents WHERE id = ?", (row["incident_id"],)
-            ).fetchone()
-            still_open = IncidentStatus(incident["status"]).is_open
-            runs = [run for run in next_runs if still_open or run.phase is Phase.ON_RESOLVE]
-            insert_runs(db, row["incident_id"], runs)
-            return run_from(row)
-
-        return await self.db.write(work)
-
-    async def defer_run(
-        self,
-        run_id: int,
-        engine_id: str,
-        due_at: datetime,
-        resume: dict[str, object],
-        wake_on_status: bool,
-        entries: Sequence[TimelineEntry],
-        at: datetime,
-    ) -> bool:
-        def work(db: sqlite3.Connection) -> bool:
-            if closed_under(db, run_id):  # closed while the action ran: no wait is left
-                skip_runs(db, [run_id], at, "closed")
-                return False
-            cursor = db.execute(
-                "UPDATE step_runs SET status = ?, due_at = ?, resume = ?, wake_on_status = ?,"
-                " claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?"
-                " AND status = ?",
-                (
-                    RunStatus.WAITING.value,
-                    ts(due_at),
-                    to_json(resume),
-                    int(wake_on_status),
-                    run_id,
-                    engine_id,
-                    RunStatus.RUNNING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
-                return False
-            insert_entries(db, entries)
-            return True
-
-        return await self.db.write(work)
-
-    async def runs(self, incident_id: int) -> list[StepRun]:
-        rows = await self.db.run(
-            lambda db: db.execute(
-                "SELECT * FROM step_runs WHERE incident_id = ? ORDER BY id", (incident_id,)
-            ).fetchall()
-        )
-        return [run_from(row) for row in rows]
-
-    async def next_due_at(self) -> datetime | None:
-        row = await self.db.run(
-            lambda db: db.execute(
-                "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM step_runs WHERE status IN (?,?)"
-                " UNION ALL SELECT MIN(lease_until) FROM step_runs WHERE status = ?)",
-                (*OPEN_RUN, RunStatus.RUNNING.value),
-            ).fetchone()
-        )
-        return dt(row[0]) if row and row[0] is not None else None
-
-    # -- tokens --
-
-    async def add_token(self, token: TokenRecord) -> None:
-        def work(db: sqlite3.Connection) -> None:
-            try:
-                db.execute(
-                    "INSERT INTO tokens (name, role, sha256, created_at) VALUES (?,?,?,?)",
-                    (token.name, token.role, token.sha256, ts(token.created_at)),
-                )
-            except sqlite3.IntegrityError:
-                raise StoreError(f"a token named {token.name!r} exists already") from None
-
-        await self.db.write(work)
-
-    async def list_tokens(self) -> list[TokenRecord]:
-        rows = await self.db.run(
-            lambda db: db.execute("SELECT * FROM tokens ORDER BY name").fetchall()
-        )
-        return [token_from(row) for row in rows]
-
-    async def revoke_token(self, name: str, at: datetime) -> bool:
-        cursor = await self.db.write(
-            lambda db: db.execute(
-                "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-                (ts(at), name),
-            )
-        )
-        return cursor.rowcount > 0
-
-    async def find_token(self, sha256: str) -> TokenRecord | None:
-        row = await self.db.run(
-            lambda db: db.execute(
-                "SELECT * FROM tokens WHERE sha256 = ? AND revoked_at IS NULL", (sha256,)
-            ).fetchone()
-        )
-        return token_from(row) if row else None
-
-    # -- engines --
-
-    async def heartbeat(self, engine: EngineRecord) -> None:
-        await self.db.write(
-            lambda db: db.execute(
-                "INSERT INTO engines (id, host, pid, started_at, seen_at) VALUES (?,?,?,?,?)"
-                " ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
-                (engine.id, engine.host, engine.pid, ts(engine.started_at), ts(engine.seen_at)),
-            )
-        )
-
-    async def engines(self, seen_since: datetime) -> list[EngineRecord]:
-        rows = await self.db.run(
-            lambda db: db.execute(
-                "SELECT * FROM engines WHERE seen_at >= ? ORDER BY started_at", (ts(seen_since),)
-            ).fetchall()
-        )
-        return [
-            EngineRecord(
-                row["id"], row["host"], row["pid"], dt(row["started_at"]), dt(row["seen_at"])
-            )
-            for row in rows
-        ]
-
-    async def remove_engine(self, engine_id: str) -> None:
-        await self.db.write(lambda db: db.execute("DELETE FROM engines WHERE id = ?", (engine_id,)))

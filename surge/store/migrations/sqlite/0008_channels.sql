@@ -1,4 +1,4 @@
--- surge schema: backup channels. Rooms opened for incidents, every message a step posts
+-- surge schema 8: backup channels. Rooms opened for incidents, every message a step posts
 -- (kept by the step's key, so a re-run after a crash sends nothing twice), and hotlines.
 CREATE TABLE channel_rooms (
     incident_id INTEGER NOT NULL REFERENCES incidents (id),

@@ -1,11 +1,11 @@
-"""SQLite side of alerts and metric conditions: admission, signals, silences, timers, leases."""
+"""Alerts and metric conditions: admission, signals, silences, timers, leases."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from surge.store.records import (
     AdmitRequest,
@@ -16,16 +16,18 @@ from surge.store.records import (
     TriggerPhase,
     TriggerState,
 )
-from surge.store.sqlite.database import Database
-from surge.store.sqlite.rows import (
+from surge.store.sql.connection import Connection, Database
+from surge.store.sql.rows import (
     OPEN_INCIDENT,
     dt,
+    firing_signals,
     from_json,
     incident_from,
     insert_entries,
     insert_incident,
     open_in_group,
     opt_dt,
+    opt_ts,
     to_json,
     ts,
 )
@@ -35,12 +37,14 @@ class SignalStore:
     db: Database
 
     async def admit(self, request: AdmitRequest, at: datetime) -> AdmitResult:
-        return await self.db.write(lambda db: _admit(db, request, at))
+        # every admission of a playbook counts its open incidents: queue them, not race
+        queue = f"admit:{request.incident.playbook_id}"
+        return await self.db.write(lambda db: _admit(db, request, at), queue=queue)
 
     async def clear_signal(
         self, playbook_id: str, fingerprint: str, at: datetime
     ) -> tuple[Incident, int] | None:
-        def work(db: sqlite3.Connection) -> tuple[Incident, int] | None:
+        def work(db: Connection) -> tuple[Incident, int] | None:
             row = db.execute(
                 "SELECT incident_id FROM signals WHERE playbook_id = ? AND fingerprint = ?"
                 " AND firing = 1 ORDER BY id DESC LIMIT 1",
@@ -54,26 +58,22 @@ class SignalStore:
                 " AND fingerprint = ? AND firing = 1",
                 (ts(at), playbook_id, fingerprint),
             )
-            left = db.execute(
-                "SELECT COUNT(*) FROM signals WHERE incident_id = ? AND firing = 1",
-                (incident_id,),
-            ).fetchone()[0]
             incident = db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,))
-            return incident_from(incident.fetchone()), int(left)
+            return incident_from(incident.fetchone()), firing_signals(db, incident_id)
 
         return await self.db.write(work)
 
     # -- silences --
 
     async def add_silence(self, silence: Silence) -> Silence:
-        def work(db: sqlite3.Connection) -> Silence:
+        def work(db: Connection) -> Silence:
             cursor = db.execute(
                 "INSERT INTO silences (matchers, starts_at, ends_at, windows, timezone, comment,"
-                " created_by, created_at, components) VALUES (?,?,?,?,?,?,?,?,?)",
+                " created_by, created_at, components) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
                 (
                     to_json(silence.matchers),
                     ts(silence.starts_at),
-                    ts(silence.ends_at) if silence.ends_at else None,
+                    opt_ts(silence.ends_at),
                     to_json(silence.windows),
                     silence.timezone,
                     silence.comment,
@@ -82,7 +82,7 @@ class SignalStore:
                     to_json(silence.components),
                 ),
             )
-            return replace(silence, id=int(cursor.lastrowid or 0))
+            return replace(silence, id=int(cursor.fetchone()["id"]))
 
         return await self.db.write(work)
 
@@ -96,13 +96,15 @@ class SignalStore:
         return [item for item in silences if not _expired(item, unexpired_at)]
 
     async def expire_silence(self, silence_id: int, at: datetime) -> bool:
-        cursor = await self.db.write(
-            lambda db: db.execute(
-                "UPDATE silences SET expired_at = ? WHERE id = ? AND expired_at IS NULL",
-                (ts(at), silence_id),
+        changed = await self.db.write(
+            lambda db: (
+                db.execute(
+                    "UPDATE silences SET expired_at = ? WHERE id = ? AND expired_at IS NULL",
+                    (ts(at), silence_id),
+                ).rowcount
             )
         )
-        return cursor.rowcount > 0
+        return changed > 0
 
     # -- metric trigger timers --
 
@@ -116,15 +118,18 @@ class SignalStore:
     async def save_trigger_states(
         self, states: Sequence[TriggerState], removed: Sequence[TriggerState] = ()
     ) -> None:
-        def work(db: sqlite3.Connection) -> None:
+        def work(db: Connection) -> None:
             # removed first: a series dropped and started again in one round is saved
             db.executemany(
                 "DELETE FROM trigger_states WHERE playbook_id = ? AND trigger = ? AND series = ?",
                 [(s.playbook_id, s.trigger, s.series) for s in removed],
             )
             db.executemany(
-                "INSERT OR REPLACE INTO trigger_states (playbook_id, trigger, series, phase,"
-                " since, labels, value, incident_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO trigger_states (playbook_id, trigger, series, phase, since, labels,"
+                " value, incident_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (playbook_id, trigger, series) DO UPDATE SET phase = excluded.phase,"
+                " since = excluded.since, labels = excluded.labels, value = excluded.value,"
+                " incident_id = excluded.incident_id, updated_at = excluded.updated_at",
                 [
                     (
                         s.playbook_id,
@@ -147,7 +152,7 @@ class SignalStore:
     # -- leases --
 
     async def acquire_lease(self, name: str, holder: str, at: datetime, until: datetime) -> bool:
-        def work(db: sqlite3.Connection) -> bool:
+        def work(db: Connection) -> bool:
             cursor = db.execute(
                 "INSERT INTO leases (name, holder, until) VALUES (?,?,?) ON CONFLICT (name)"
                 " DO UPDATE SET holder = excluded.holder, until = excluded.until"
@@ -159,7 +164,7 @@ class SignalStore:
         return await self.db.write(work)
 
 
-def _admit(db: sqlite3.Connection, request: AdmitRequest, at: datetime) -> AdmitResult:
+def _admit(db: Connection, request: AdmitRequest, at: datetime) -> AdmitResult:
     new = request.incident
     if request.dedupe_key:
         seen = _seen(db, new.playbook_id, request.dedupe_key)
@@ -180,9 +185,9 @@ def _admit(db: sqlite3.Connection, request: AdmitRequest, at: datetime) -> Admit
     if last is not None and ts(at) - last["resolved_at"] < request.cooldown:
         return AdmitResult(Admitted.COOLDOWN, incident_from(last))
     open_count = db.execute(
-        f"SELECT COUNT(*) FROM incidents WHERE playbook_id = ? AND {OPEN_INCIDENT}",
+        f"SELECT COUNT(*) AS n FROM incidents WHERE playbook_id = ? AND {OPEN_INCIDENT}",
         (new.playbook_id,),
-    ).fetchone()[0]
+    ).fetchone()["n"]
     if open_count >= request.max_open:
         newest = db.execute(
             f"SELECT * FROM incidents WHERE playbook_id = ? AND {OPEN_INCIDENT}"
@@ -195,7 +200,7 @@ def _admit(db: sqlite3.Connection, request: AdmitRequest, at: datetime) -> Admit
     return AdmitResult(Admitted.OPENED, incident)
 
 
-def _seen(db: sqlite3.Connection, playbook_id: str, dedupe_key: str) -> Incident | None:
+def _seen(db: Connection, playbook_id: str, dedupe_key: str) -> Incident | None:
     row = db.execute(
         "SELECT i.* FROM signals s JOIN incidents i ON i.id = s.incident_id"
         " WHERE s.playbook_id = ? AND s.dedupe_key = ?",
@@ -204,9 +209,7 @@ def _seen(db: sqlite3.Connection, playbook_id: str, dedupe_key: str) -> Incident
     return incident_from(row) if row else None
 
 
-def _remember(
-    db: sqlite3.Connection, request: AdmitRequest, incident_id: int, at: datetime
-) -> None:
+def _remember(db: Connection, request: AdmitRequest, incident_id: int, at: datetime) -> None:
     db.execute(
         "INSERT INTO signals (playbook_id, dedupe_key, fingerprint, incident_id, labels,"
         " first_at, last_at) VALUES (?,?,?,?,?,?,?)"
@@ -230,7 +233,7 @@ def _expired(silence: Silence, at: datetime) -> bool:
     return silence.ends_at is not None and silence.ends_at <= at
 
 
-def _silence(row: sqlite3.Row) -> Silence:
+def _silence(row: Any) -> Silence:
     return Silence(
         id=row["id"],
         matchers=from_json(row["matchers"]),
@@ -246,7 +249,7 @@ def _silence(row: sqlite3.Row) -> Silence:
     )
 
 
-def _state(row: sqlite3.Row) -> TriggerState:
+def _state(row: Any) -> TriggerState:
     return TriggerState(
         playbook_id=row["playbook_id"],
         trigger=row["trigger"],

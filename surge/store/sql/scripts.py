@@ -1,22 +1,20 @@
-"""SQLite side of response scripts: approvals and each incident's active script."""
+"""Response scripts in the store: approvals and each incident's active script."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from surge.store.records import ActiveScript, Approval
-from surge.store.sqlite.database import Database
-from surge.store.sqlite.rows import dt, from_json, to_json, ts
+from surge.store.sql.connection import Connection, Database
+from surge.store.sql.rows import dt, from_json, to_json, ts
 
 
 class ScriptStore:
     db: Database
 
     async def add_approval(self, approval: Approval) -> Approval:
-        def work(db: sqlite3.Connection) -> Approval:
+        def work(db: Connection) -> Approval:
             cursor = db.execute(
                 "INSERT INTO script_approvals (script_id, sha256, approved_by, approved_at, note)"
-                " VALUES (?,?,?,?,?)",
+                " VALUES (?,?,?,?,?) RETURNING id",
                 (
                     approval.script_id,
                     approval.sha256,
@@ -31,7 +29,7 @@ class ScriptStore:
                 approval.approved_by,
                 approval.approved_at,
                 approval.note,
-                int(cursor.lastrowid or 0),
+                int(cursor.fetchone()["id"]),
             )
 
         return await self.db.write(work)
@@ -56,8 +54,10 @@ class ScriptStore:
     async def set_active_script(self, active: ActiveScript) -> None:
         await self.db.write(
             lambda db: db.execute(
-                "INSERT OR REPLACE INTO incident_scripts (incident_id, script_id, variables,"
-                " activated_by, activated_at) VALUES (?,?,?,?,?)",
+                "INSERT INTO incident_scripts (incident_id, script_id, variables, activated_by,"
+                " activated_at) VALUES (?,?,?,?,?) ON CONFLICT (incident_id) DO UPDATE SET"
+                " script_id = excluded.script_id, variables = excluded.variables,"
+                " activated_by = excluded.activated_by, activated_at = excluded.activated_at",
                 (
                     active.incident_id,
                     active.script_id,

@@ -1,9 +1,8 @@
-"""Rows to records and back, and the SQL shared by several store methods."""
+"""Rows to records and back, and the SQL shared by several store methods (both backends)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from surge.store.records import (
     TimelineEntry,
     TokenRecord,
 )
+from surge.store.sql.connection import Connection
 
 OPEN_RUN = (RunStatus.PENDING.value, RunStatus.WAITING.value)
 
@@ -32,6 +32,10 @@ def dt(value: float) -> datetime:
 
 def opt_dt(value: float | None) -> datetime | None:
     return dt(value) if value is not None else None
+
+
+def opt_ts(value: datetime | None) -> float | None:
+    return ts(value) if value is not None else None
 
 
 def to_json(value: Any) -> str:
@@ -49,7 +53,7 @@ def from_json(text: str | None) -> Any:
 OPEN_INCIDENT = "status IN ('triggered', 'acknowledged', 'mitigated')"
 
 
-def open_in_group(db: sqlite3.Connection, playbook_id: str, group_key: str) -> Incident | None:
+def open_in_group(db: Connection, playbook_id: str, group_key: str) -> Incident | None:
     """The open incident of this playbook and group, if there is one (none for no group)."""
     if not group_key:
         return None
@@ -61,15 +65,15 @@ def open_in_group(db: sqlite3.Connection, playbook_id: str, group_key: str) -> I
     return incident_from(row) if row else None
 
 
-def firing_signals(db: sqlite3.Connection, incident_id: int) -> int:
+def firing_signals(db: Connection, incident_id: int) -> int:
     row = db.execute(
-        "SELECT COUNT(*) FROM signals WHERE incident_id = ? AND firing = 1", (incident_id,)
+        "SELECT COUNT(*) AS n FROM signals WHERE incident_id = ? AND firing = 1", (incident_id,)
     ).fetchone()
-    return int(row[0])
+    return int(row["n"])
 
 
 def insert_incident(
-    db: sqlite3.Connection,
+    db: Connection,
     incident: Incident,
     first_runs: Sequence[NewRun],
     entries: Sequence[TimelineEntry],
@@ -78,7 +82,7 @@ def insert_incident(
     cursor = db.execute(
         "INSERT INTO incidents (playbook_id, title, severity, status, trigger, triggered_by,"
         " params, context, group_key, playbook_hash, created_at, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         (
             incident.playbook_id,
             incident.title,
@@ -94,13 +98,13 @@ def insert_incident(
             ts(incident.updated_at),
         ),
     )
-    incident.id = int(cursor.lastrowid or 0)
+    incident.id = int(cursor.fetchone()["id"])
     insert_runs(db, incident.id, first_runs)
     insert_entries(db, entries, incident.id)
     return incident
 
 
-def insert_runs(db: sqlite3.Connection, incident_id: int, runs: Sequence[NewRun]) -> None:
+def insert_runs(db: Connection, incident_id: int, runs: Sequence[NewRun]) -> None:
     db.executemany(
         "INSERT INTO step_runs (incident_id, phase, step_index, step_id, action, attempt, status,"
         " due_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -121,7 +125,7 @@ def insert_runs(db: sqlite3.Connection, incident_id: int, runs: Sequence[NewRun]
 
 
 def insert_entries(
-    db: sqlite3.Connection, entries: Sequence[TimelineEntry], incident_id: int | None = None
+    db: Connection, entries: Sequence[TimelineEntry], incident_id: int | None = None
 ) -> None:
     db.executemany(
         "INSERT INTO timeline (incident_id, at, actor, kind, message, data) VALUES (?,?,?,?,?,?)",
@@ -139,7 +143,16 @@ def insert_entries(
     )
 
 
-def closed_under(db: sqlite3.Connection, run_id: int) -> bool:
+def incident_status(db: Connection, run_id: int) -> IncidentStatus | None:
+    """The status of the run's incident now (None when there is no such run)."""
+    row = db.execute(
+        "SELECT i.status FROM step_runs r JOIN incidents i ON i.id = r.incident_id WHERE r.id = ?",
+        (run_id,),
+    ).fetchone()
+    return IncidentStatus(row["status"]) if row else None
+
+
+def closed_under(db: Connection, run_id: int) -> bool:
     """Whether the run belongs to the ``steps`` phase of an incident closed meanwhile."""
     row = db.execute(
         "SELECT r.phase, i.status FROM step_runs r JOIN incidents i ON i.id = r.incident_id"
@@ -153,9 +166,7 @@ def closed_under(db: sqlite3.Connection, run_id: int) -> bool:
     )
 
 
-def skip_open_steps(
-    db: sqlite3.Connection, incident_id: int, at: datetime, status: IncidentStatus
-) -> None:
+def skip_open_steps(db: Connection, incident_id: int, at: datetime, status: IncidentStatus) -> None:
     rows = db.execute(
         "SELECT id FROM step_runs WHERE incident_id = ? AND phase = ? AND status IN (?,?)",
         (incident_id, Phase.STEPS.value, *OPEN_RUN),
@@ -163,7 +174,7 @@ def skip_open_steps(
     skip_runs(db, [row["id"] for row in rows], at, status.value)
 
 
-def skip_runs(db: sqlite3.Connection, run_ids: Sequence[int], at: datetime, why: str) -> None:
+def skip_runs(db: Connection, run_ids: Sequence[int], at: datetime, why: str) -> None:
     """Mark runs skipped because their incident was closed, each with a timeline entry."""
     entries = []
     for run_id in run_ids:
@@ -188,7 +199,7 @@ def skip_runs(db: sqlite3.Connection, run_ids: Sequence[int], at: datetime, why:
     insert_entries(db, entries)
 
 
-def incident_from(row: sqlite3.Row) -> Incident:
+def incident_from(row: Any) -> Incident:
     return Incident(
         id=row["id"],
         playbook_id=row["playbook_id"],
@@ -207,7 +218,7 @@ def incident_from(row: sqlite3.Row) -> Incident:
     )
 
 
-def entry_from(row: sqlite3.Row) -> TimelineEntry:
+def entry_from(row: Any) -> TimelineEntry:
     return TimelineEntry(
         incident_id=row["incident_id"],
         at=dt(row["at"]),
@@ -219,7 +230,7 @@ def entry_from(row: sqlite3.Row) -> TimelineEntry:
     )
 
 
-def run_from(row: sqlite3.Row) -> StepRun:
+def run_from(row: Any) -> StepRun:
     return StepRun(
         id=row["id"],
         incident_id=row["incident_id"],
@@ -242,7 +253,15 @@ def run_from(row: sqlite3.Row) -> StepRun:
     )
 
 
-def token_from(row: sqlite3.Row) -> TokenRecord:
+def claimed_run(row: Any, engine_id: str) -> StepRun:
+    """The run as its claim left it; ``orphaned`` when it was running (its engine died)."""
+    run = run_from(row)
+    run.orphaned = run.status is RunStatus.RUNNING
+    run.status, run.claimed_by = RunStatus.RUNNING, engine_id
+    return run
+
+
+def token_from(row: Any) -> TokenRecord:
     return TokenRecord(
         row["name"], row["role"], row["sha256"], dt(row["created_at"]), opt_dt(row["revoked_at"])
     )

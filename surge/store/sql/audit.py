@@ -1,14 +1,13 @@
-"""SQLite side of the audit log: append and query, nothing else (it is append-only)."""
+"""The store's side of the audit log: append and query, nothing else (it is append-only)."""
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from typing import Any
 
 from surge.store.records import AuditEntry, AuditOutcome, AuditQuery
-from surge.store.sqlite.database import Database
-from surge.store.sqlite.rows import dt, from_json, to_json, ts
+from surge.store.sql.connection import Connection, Database
+from surge.store.sql.rows import dt, from_json, to_json, ts
 
 _COLUMNS = "at, actor, role, origin, address, action, target, outcome, detail"
 
@@ -29,7 +28,7 @@ class AuditStore:
             to_json(entry.detail),
         )
 
-        def work(db: sqlite3.Connection) -> int:
+        def work(db: Connection) -> int:
             row = db.execute(
                 f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
                 values,
@@ -81,7 +80,7 @@ def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _entry(row: sqlite3.Row) -> AuditEntry:
+def _entry(row: Any) -> AuditEntry:
     return AuditEntry(
         at=dt(row["at"]),
         actor=row["actor"],

@@ -1,9 +1,8 @@
-"""SQLite side of backup channels: rooms, messages posted by steps, hotlines, and waking
+"""The store's side of backup channels: rooms, messages posted by steps, hotlines, and waking
 waits with a signal. Portable SQL only (the PostgreSQL store runs the same statements)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +13,8 @@ from surge.store.records import (
     MessageState,
     RoomState,
 )
-from surge.store.sqlite.database import Database
-from surge.store.sqlite.rows import dt, from_json, opt_dt, to_json, ts
+from surge.store.sql.connection import Connection, Database
+from surge.store.sql.rows import dt, from_json, opt_dt, opt_ts, to_json, ts
 
 _ROOM_COLUMNS = "incident_id, channel, provider, state, room, name, url, data, opened_at, closed_at"
 _MESSAGE_COLUMNS = (
@@ -41,11 +40,7 @@ _SAVE_MESSAGE = _upsert("channel_messages", _MESSAGE_COLUMNS, "message_key")
 _SAVE_HOTLINE = _upsert("hotlines", _HOTLINE_COLUMNS, "incident_id, hotline")
 
 
-def _opt_ts(value: datetime | None) -> float | None:
-    return ts(value) if value is not None else None
-
-
-def _room_from(row: sqlite3.Row) -> ChannelRoom:
+def _room_from(row: Any) -> ChannelRoom:
     return ChannelRoom(
         incident_id=row["incident_id"],
         channel=row["channel"],
@@ -60,7 +55,7 @@ def _room_from(row: sqlite3.Row) -> ChannelRoom:
     )
 
 
-def _message_from(row: sqlite3.Row) -> ChannelMessage:
+def _message_from(row: Any) -> ChannelMessage:
     return ChannelMessage(
         key=row["message_key"],
         incident_id=row["incident_id"],
@@ -80,7 +75,7 @@ def _message_from(row: sqlite3.Row) -> ChannelMessage:
     )
 
 
-def _hotline_from(row: sqlite3.Row) -> HotlineRecord:
+def _hotline_from(row: Any) -> HotlineRecord:
     return HotlineRecord(
         incident_id=row["incident_id"],
         hotline=row["hotline"],
@@ -123,7 +118,7 @@ class ChannelStore:
             room.url,
             to_json(room.data),
             ts(room.opened_at),
-            _opt_ts(room.closed_at),
+            opt_ts(room.closed_at),
         )
         await self.db.write(lambda db: db.execute(_SAVE_ROOM, values))
 
@@ -184,12 +179,12 @@ class ChannelStore:
             record.state.value,
             record.number,
             ts(record.opened_at),
-            _opt_ts(record.closed_at),
+            opt_ts(record.closed_at),
         )
         await self.db.write(lambda db: db.execute(_SAVE_HOTLINE, values))
 
     async def signal_waits(self, incident_id: int, signal: dict[str, object], at: datetime) -> int:
-        def work(db: sqlite3.Connection) -> int:
+        def work(db: Connection) -> int:
             rows = db.execute(
                 "SELECT id, resume FROM step_runs WHERE incident_id = ? AND status = 'waiting'"
                 " AND wake_on_status = 1",

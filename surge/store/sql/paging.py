@@ -1,19 +1,18 @@
-"""SQLite side of paging: escalations, pages, and when standby people were last called."""
+"""The store's side of paging: escalations, pages, and when standby people were last called."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.store.records import RunStatus, TimelineEntry
-from surge.store.sqlite.database import Database
-from surge.store.sqlite.rows import dt, from_json, insert_entries, opt_dt, to_json, ts
+from surge.store.sql.connection import Connection, Database
+from surge.store.sql.rows import dt, from_json, insert_entries, opt_dt, opt_ts, to_json, ts
 
 
-def _escalation(row: sqlite3.Row) -> Escalation:
+def _escalation(row: Any) -> Escalation:
     return Escalation(
         id=row["id"],
         incident_id=row["incident_id"],
@@ -35,7 +34,7 @@ def _escalation(row: sqlite3.Row) -> Escalation:
     )
 
 
-def _page(row: sqlite3.Row) -> PageRecord:
+def _page(row: Any) -> PageRecord:
     return PageRecord(
         id=row["id"],
         escalation_id=row["escalation_id"],
@@ -57,9 +56,8 @@ def _page(row: sqlite3.Row) -> PageRecord:
     )
 
 
-def _one(db: sqlite3.Connection, query: str, values: tuple[Any, ...]) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = db.execute(query, values).fetchone()
-    return row
+def _one(db: Connection, query: str, values: tuple[Any, ...]) -> Any:
+    return db.execute(query, values).fetchone()
 
 
 class PagingStore:
@@ -70,7 +68,7 @@ class PagingStore:
     ) -> Escalation:
         item = escalation
 
-        def work(db: sqlite3.Connection) -> Escalation:
+        def work(db: Connection) -> Escalation:
             row = db.execute(
                 "INSERT INTO escalations (incident_id, key, purpose, policy, run_id, started_at,"
                 " due_at, round, level, people, wanted, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -117,7 +115,7 @@ class PagingStore:
     ) -> bool:
         item = escalation
 
-        def work(db: sqlite3.Connection) -> bool:
+        def work(db: Connection) -> bool:
             cursor = db.execute(
                 "UPDATE escalations SET round = ?, level = ?, people = ?, due_at = ?, wanted = ?,"
                 " ended_at = ?, outcome = ?, data = ? WHERE id = ? AND round = ? AND level = ?"
@@ -128,7 +126,7 @@ class PagingStore:
                     to_json(item.people),
                     ts(item.due_at),
                     item.wanted,
-                    ts(item.ended_at) if item.ended_at else None,
+                    opt_ts(item.ended_at),
                     item.outcome,
                     to_json(item.data),
                     item.id,
@@ -147,7 +145,7 @@ class PagingStore:
     ) -> tuple[PageRecord, bool]:
         item = page
 
-        def work(db: sqlite3.Connection) -> tuple[PageRecord, bool]:
+        def work(db: Connection) -> tuple[PageRecord, bool]:
             row = db.execute(
                 "INSERT INTO pages (escalation_id, incident_id, key, person, round, level, method,"
                 " pager, address, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
@@ -182,7 +180,7 @@ class PagingStore:
         error: str,
         entries: Sequence[TimelineEntry],
     ) -> None:
-        def work(db: sqlite3.Connection) -> None:
+        def work(db: Connection) -> None:
             sent = ts(at) if status is PageStatus.SENT else None
             db.execute(
                 "UPDATE pages SET status = ?, sent_at = ?, error = ? WHERE id = ?",
@@ -207,7 +205,7 @@ class PagingStore:
     async def answer_page(
         self, page_id: int, answer: Answer, via: str, at: datetime, entries: Sequence[TimelineEntry]
     ) -> PageRecord | None:
-        def work(db: sqlite3.Connection) -> PageRecord | None:
+        def work(db: Connection) -> PageRecord | None:
             cursor = db.execute(
                 "UPDATE pages SET answer = ?, answered_at = ?, answered_via = ?"
                 " WHERE id = ? AND answer = ''",
