@@ -8,6 +8,7 @@ config file never holds one and a missing one fails only that delivery.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import ssl
@@ -146,7 +147,6 @@ async def send(settings: SmtpSettings, message: EmailMessage) -> None:
         # `async with`; connecting by hand lets `finally` close it whatever happened
         await client.connect()
         await client.send_message(message)
-        await client.quit()
     except aiosmtplib.SMTPRecipientsRefused as error:
         codes = sorted({refused.code for refused in error.recipients})
         raise MailError(
@@ -169,6 +169,10 @@ async def send(settings: SmtpSettings, message: EmailMessage) -> None:
             f"{type(error).__name__}: {error}",
             retryable=True,
         ) from None
+    else:
+        # the server has taken the message: a failed goodbye must not make anyone resend it
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await client.quit()
     finally:
         client.close()
         # a TLS connection finishes closing on the next turns of the loop: let it, so its
