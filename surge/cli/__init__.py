@@ -8,7 +8,18 @@ import sys
 from collections.abc import Sequence
 
 from surge import __version__
-from surge.cli import audit, commands, db, openapi, rota, scripts, silences, simulate, staffing
+from surge.cli import (
+    audit,
+    commands,
+    db,
+    export,
+    openapi,
+    rota,
+    scripts,
+    silences,
+    simulate,
+    staffing,
+)
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.cli.serve import serve
@@ -127,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     rota.add_parser(sub, common)
     staffing.add_parser(sub, common)
     db.add_parsers(sub, common)
+    export.add_parser(sub, common)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 

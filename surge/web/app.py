@@ -8,7 +8,9 @@ from aiohttp import web
 
 from surge.config import Config
 from surge.runtime import Runtime, build_runtime
-from surge.web import alerts, api, audit, health, links, rota, scripts, silences
+from surge.statuspage.cache import PublicPages
+from surge.statuspage.site import Site
+from surge.web import alerts, api, audit, health, links, public, rota, scripts, silences
 from surge.web.keys import INTAKE, RUNTIME
 from surge.web.middleware import auth_middleware, errors_middleware
 from surge.web.openapi import route as openapi
@@ -43,14 +45,32 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(openapi.routes)
     app.add_routes(rota.routes)
     app.add_routes(links.routes)
+    app.add_routes(public.routes)
+    app[public.PUBLIC_PAGES] = pages = public_pages(state)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await state.open()
         if run_engine:
             await state.start()
+            await pages.start()
         yield
+        await pages.stop()
         await state.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def public_pages(state: Runtime) -> PublicPages:
+    """The public pages' cache (``surge.statuspage.cache``), watching the store's revision."""
+    config = state.config
+    notices = state.engine.services.notices
+    assert notices is not None  # build_runtime always makes it
+    return PublicPages(
+        notices,
+        Site.of(config.public_url, config.status_page),
+        state.engine.clock,
+        export_to=config.status_page.export,
+        poll=config.replicas.change_poll,
+    )

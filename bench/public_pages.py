@@ -1,0 +1,166 @@
+"""Public pages under load: requests per second for ``/banner.json`` and
+``/api/v2/summary.json`` from a real ``surge serve`` (as shipped, access log included),
+against a bare aiohttp handler answering the same bytes with the same headers, in the
+same run (``bench.bare_files``). Goal: at least 0.8 of the bare handler.
+
+The store holds what a bad day shows: an open outage with two updates, a resolved one,
+a planned maintenance window and a traffic-peak banner, all published through
+``Notices`` before the server starts. wrk GETs one path at a time with 16 connections;
+each target gets a warm-up that is not counted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+from surge.notices.service import Draft
+
+from bench.load import Load, get_load
+from bench.procs import ROOT, free_port, start, start_surge, wait_ready, write_surge
+from bench.report import Result
+from surge.config import load_config
+from surge.notices.model import ComponentStatus, NoticeKind, NoticeState, Severity
+from surge.runtime import build_runtime
+from surge.scripts.approval import approve
+
+PATHS = ("/banner.json", "/api/v2/summary.json")
+CONNECTIONS = 16
+NAME = "public pages"
+CONFIG = f"""\
+scripts: {{folder: {ROOT / "config" / "scripts"}}}
+status_page: {{time_zone: Asia/Shanghai, locale: zh-CN}}
+components:
+  - id: web-chat
+    name: {{zh-CN: 在线客服, zh-TW: 線上客服, en: Web chat}}
+    group: {{zh-CN: 客服渠道, zh-TW: 客服管道, en: Service channels}}
+  - id: hotline
+    name: {{zh-CN: 客服热线, zh-TW: 客服專線, en: Hotline}}
+    group: {{zh-CN: 客服渠道, zh-TW: 客服管道, en: Service channels}}
+  - id: app
+    name: {{zh-CN: 手机应用, zh-TW: 手機應用程式, en: Mobile app}}
+"""
+OUTAGE = {"service": "在线客服", "impact": "无法发起会话", "eta": "15:30", "workaround": "拨打热线"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    seconds: float
+    warmup: float
+
+
+async def seed(config_file: Path) -> None:
+    """Publish a bad day's notices and a banner into the store the server will use."""
+    runtime = build_runtime(load_config(str(config_file)), load_entry_points=False)
+    await runtime.open()
+    try:
+        now = runtime.engine.clock()
+        for script in runtime.scripts.all():
+            await approve(runtime.store, script, "bench", now, "benchmark")
+        notices = runtime.engine.services.notices
+        assert notices is not None
+        down = {"web-chat": ComponentStatus.MAJOR_OUTAGE}
+        old = await notices.publish_new(
+            Draft("outage-initial", OUTAGE, components=down), author="bench"
+        )
+        resolved = {"service": "在线客服", "resolved_at": "15:20", "contact": "热线"}
+        await notices.resolve(old.notice.id, Draft("outage-resolved", resolved), author="bench")
+        current = await notices.publish_new(
+            Draft("outage-initial", OUTAGE, components=down), author="bench"
+        )
+        await notices.publish_new(
+            Draft("outage-initial", OUTAGE, state=NoticeState.IDENTIFIED, components=down),
+            author="bench",
+            notice_id=current.notice.id,
+        )
+        window = {"service": "手机应用", "window": "02:00–04:00", "alternative": "使用网页版"}
+        await notices.publish_new(
+            Draft(
+                "maintenance-planned",
+                window,
+                kind=NoticeKind.MAINTENANCE,
+                window_start=now + timedelta(days=2),
+                window_end=now + timedelta(days=2, hours=2),
+                components={"app": ComponentStatus.UNDER_MAINTENANCE},
+            ),
+            author="bench",
+        )
+        await notices.show_banner(
+            "peak-banner",
+            {"self_service": "帮助中心"},
+            severity=Severity.WARNING,
+            by="bench",
+            link="https://help.example.com/",
+        )
+    finally:
+        await runtime.close()
+
+
+async def _fetch(url: str) -> tuple[bytes, dict[str, str]]:
+    async with aiohttp.ClientSession() as session, session.get(url) as answer:
+        answer.raise_for_status()
+        skip = {"date", "server", "content-length"}
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in skip}
+        return await answer.read(), headers
+
+
+async def _measure(url: str, folder: Path, settings: Settings) -> Load:
+    await get_load(url, folder, seconds=settings.warmup, connections=CONNECTIONS)
+    return await get_load(url, folder, seconds=settings.seconds, connections=CONNECTIONS)
+
+
+async def run(quick: bool) -> list[Result]:
+    settings = Settings(3, 1) if quick else Settings(10, 2)
+    with tempfile.TemporaryDirectory(prefix="surge-bench-public-") as name:
+        folder = Path(name)
+        config = write_surge(folder, free_port(), {}, extra=textwrap.dedent(CONFIG))
+        await seed(config)
+        surge = await start_surge(folder, config)
+        try:
+            spec = {}
+            for number, path in enumerate(PATHS):
+                body, headers = await _fetch(surge.url + path)
+                (folder / f"body-{number}").write_bytes(body)
+                spec[path] = {"body": str(folder / f"body-{number}"), "headers": headers}
+            (folder / "bare.json").write_text(json.dumps(spec))
+            measured = {path: await _measure(surge.url + path, folder, settings) for path in PATHS}
+        finally:
+            surge.service.stop()
+        port = free_port()
+        argv = [sys.executable, "-m", "bench.bare_files", "--port", str(port),
+                "--spec", str(folder / "bare.json")]  # fmt: skip
+        bare = start("bare-files", argv, folder)
+        try:
+            await wait_ready(bare, f"http://127.0.0.1:{port}/readyz")
+            base = {
+                path: await _measure(f"http://127.0.0.1:{port}{path}", folder, settings)
+                for path in PATHS
+            }
+        finally:
+            bare.stop()
+    return [row for path in PATHS for row in _results(path, measured[path], base[path])]
+
+
+def _results(path: str, surge: Load, bare: Load) -> list[Result]:
+    baseline = "bare aiohttp, same bytes"
+    errors = surge.status_errors + surge.socket_errors
+    return [
+        Result(
+            NAME,
+            f"{path}: requests/s",
+            surge.ok_per_second,
+            "req/s",
+            baseline,
+            bare.ok_per_second,
+            "≥ 0.8",
+            surge.ok_per_second >= 0.8 * bare.ok_per_second and errors == 0,
+            f"{errors} errors" if errors else "",
+        ),
+        Result(NAME, f"{path}: p99", surge.p99_ms, "ms", baseline, bare.p99_ms),
+    ]
