@@ -16,10 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from surge.notices.service import Notices
+from surge.notices.service import Notices
 from surge.statuspage.export import Exported, ExportError, export
 from surge.statuspage.files import Snapshot
 from surge.statuspage.site import Site

@@ -51,7 +51,7 @@ http {{
 def documented_block() -> str:
     text = (ROOT / "docs" / "notices.md").read_text(encoding="utf-8")
     [block] = re.findall(r"```nginx\n(.*?)```", text, flags=re.S)
-    return block
+    return str(block)
 
 
 def free_port() -> int:
