@@ -191,7 +191,7 @@ async def _close(client: aiosmtplib.SMTP) -> None:
     # aiosmtplib has no public close waiter; its protocol drops `transport` when lost
     while protocol.transport is not None and loop.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.005)
-    if protocol.transport is not None:
+    if protocol.transport is not None and isinstance(transport, asyncio.Transport):
         transport.abort()
         for _ in range(3):  # abort's connection_lost runs on the next turns
             await asyncio.sleep(0)
