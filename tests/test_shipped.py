@@ -12,7 +12,7 @@ from surge.cli import main
 from surge.cli.render import err, out
 from surge.config import load_config
 from surge.playbook.model import AlertTrigger, ManualTrigger, MetricTrigger, Playbook, Step
-from surge.runtime import build_runtime
+from surge.runtime import Runtime, build_runtime
 from surge.scripts.model import LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,7 @@ SHIPPED = ("traffic-peak", "system-outage", "complaint-surge")
 
 
 @pytest.fixture
-def shipped(monkeypatch: pytest.MonkeyPatch):
+def shipped(monkeypatch: pytest.MonkeyPatch) -> Runtime:
     monkeypatch.chdir(ROOT)  # the config's paths are relative to the checkout
     monkeypatch.delenv("SURGE_CONFIG", raising=False)
     return build_runtime(load_config(str(ROOT / "config" / "surge.yaml")))
@@ -41,17 +41,22 @@ def test_surge_validate_passes_on_the_shipped_tree(
     )
 
 
+def _playbook(runtime: Runtime, playbook_id: str) -> Playbook:
+    playbook = runtime.playbooks.get(playbook_id)
+    assert playbook is not None, f"{playbook_id} is not loaded: {runtime.problems}"
+    return playbook
+
+
 def _steps(playbook: Playbook) -> list[Step]:
     return [*playbook.steps, *playbook.on_resolve]
 
 
 @pytest.mark.parametrize("playbook_id", SHIPPED)
 def test_each_playbook_has_every_kind_of_trigger_typed_params_and_on_resolve(
-    shipped, playbook_id: str
+    shipped: Runtime, playbook_id: str
 ) -> None:
     assert shipped.problems == []
-    playbook = shipped.playbooks.get(playbook_id)
-    assert playbook is not None
+    playbook = _playbook(shipped, playbook_id)
     kinds = {type(trigger) for trigger in playbook.triggers}
     assert kinds == {ManualTrigger, AlertTrigger, MetricTrigger}
     assert playbook.params and all(spec.type for spec in playbook.params.values())
@@ -62,9 +67,9 @@ def test_each_playbook_has_every_kind_of_trigger_typed_params_and_on_resolve(
 
 @pytest.mark.parametrize("playbook_id", SHIPPED)
 def test_every_script_a_playbook_names_is_shipped_in_three_locales(
-    shipped, playbook_id: str
+    shipped: Runtime, playbook_id: str
 ) -> None:
-    playbook = shipped.playbooks.get(playbook_id)
+    playbook = _playbook(shipped, playbook_id)
     named = {str(step.with_["script"]) for step in _steps(playbook) if "script" in step.with_}
     assert named
     for script_id in named:
@@ -73,9 +78,9 @@ def test_every_script_a_playbook_names_is_shipped_in_three_locales(
         assert tuple(script.locales) == LOCALES
 
 
-def test_what_each_playbook_does(shipped) -> None:
+def test_what_each_playbook_does(shipped: Runtime) -> None:
     """The parts of DESIGN.md's "three playbooks the product ships", by action."""
-    actions = {pid: [s.action for s in _steps(shipped.playbooks.get(pid))] for pid in SHIPPED}
+    actions = {pid: [s.action for s in _steps(_playbook(shipped, pid))] for pid in SHIPPED}
     assert {"staff.call_in", "webhook", "channel.broadcast_script"} <= set(actions["traffic-peak"])
     assert {"channel.open", "hotline.open", "page", "hotline.close", "channel.close"} <= set(
         actions["system-outage"]
