@@ -8,7 +8,18 @@ import sys
 from collections.abc import Sequence
 
 from surge import __version__
-from surge.cli import audit, commands, db, openapi, rota, scripts, silences, simulate, staffing
+from surge.cli import (
+    audit,
+    commands,
+    customers,
+    db,
+    openapi,
+    rota,
+    scripts,
+    silences,
+    simulate,
+    staffing,
+)
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.cli.serve import serve
@@ -120,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         change.add_argument("--note", "-m", default="", help="shown on the timeline")
 
     silences.add_parser(sub, remote)
+    customers.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)
