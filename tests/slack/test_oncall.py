@@ -63,7 +63,7 @@ async def test_invite_oncall_names_a_team_the_rota_has(
     assert run.error == "invite_oncall: no team 'sales' in the rota (known: cs, night)"
 
 
-async def test_paging_oncall_adds_whom_the_incident_paged(
+async def test_paging_oncall_is_who_is_on_shift_in_a_team_or_all(
     slack_runtime, write_playbook, with_rota
 ):
     write_playbook("outage", ONCALL_ROOM)
