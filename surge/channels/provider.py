@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from surge.channels.config import ChannelBinding
     from surge.config import Config
+    from surge.rota.model import Person
     from surge.scripts.rules import Rendered
     from surge.store.records import Incident
     from surge.yamlcheck import Checker
@@ -58,6 +59,10 @@ class OpenRequest:
     invite: tuple[str, ...]  # people and groups in the provider's own ids
     key: str
     recovering: bool = False
+    # rota people to invite too (the on-call people): the provider finds their ids in
+    # their contact methods or ``ids``, and names in ``Room.data["missing"]`` whom it
+    # could not invite so
+    people: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True)
