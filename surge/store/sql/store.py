@@ -49,9 +49,12 @@ from surge.store.sql.rows import (
 )
 from surge.store.sql.scripts import ScriptStore
 from surge.store.sql.signals import SignalStore
+from surge.store.sql.subscriptions import SubscriptionStore
 
 
-class SqlStore(SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, Store):
+class SqlStore(
+    SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, SubscriptionStore, Store
+):
     def __init__(self, url: str, db: Database) -> None:
         self.url = url
         self.db = db
