@@ -21,7 +21,7 @@ def _text_files() -> list[Path]:
     return found
 
 
-def test_no_file_holds_a_merge_conflict_marker():
+def test_no_file_holds_a_merge_conflict_marker() -> None:
     conflicted = [
         f"{path.relative_to(ROOT)}:{number}"
         for path in _text_files()
@@ -33,6 +33,6 @@ def test_no_file_holds_a_merge_conflict_marker():
     assert conflicted == []
 
 
-def test_the_walk_finds_the_tree():
+def test_the_walk_finds_the_tree() -> None:
     names = {path.relative_to(ROOT).as_posix() for path in _text_files()}
     assert {"README.md", "pyproject.toml", "surge/__init__.py", "scripts/test"} <= names
