@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from surge.rota.model import Rota
     from surge.scripts.active import Scripts
     from surge.triggers.chain import Chains
+    from surge.triggers.prometheus import DataSource
 
 
 @dataclass
@@ -31,3 +32,6 @@ class Services:
     pagers: Paging | None = None  # paging people through the configured pagers
     chains: Chains | None = None  # one playbook starting another (playbook.trigger)
     customers: Customers | None = None  # an incident's affected customers (surge.customers)
+    # where PromQL queries (metric triggers, staff.call_in) are answered: None is the
+    # config's Prometheus; `surge demo` puts its metrics simulator here
+    metrics: DataSource | None = None

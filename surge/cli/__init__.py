@@ -13,6 +13,7 @@ from surge.cli import (
     commands,
     customers,
     db,
+    demo,
     openapi,
     rota,
     scripts,
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     rota.add_parser(sub, common)
     staffing.add_parser(sub, common)
     db.add_parsers(sub, common)
+    demo.add_parser(sub)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 
@@ -158,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "demo":
+            return demo.command(args)
         return asyncio.run(commands.dispatch(args))
     except ConfigError as error:
         for problem in error.problems:
