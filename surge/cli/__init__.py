@@ -11,7 +11,9 @@ from surge import __version__
 from surge.cli import (
     audit,
     commands,
+    customers,
     db,
+    demo,
     export,
     openapi,
     rota,
@@ -131,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         change.add_argument("--note", "-m", default="", help="shown on the timeline")
 
     silences.add_parser(sub, remote)
+    customers.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)
@@ -138,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     rota.add_parser(sub, common)
     staffing.add_parser(sub, common)
     db.add_parsers(sub, common)
+    demo.add_parser(sub)
     export.add_parser(sub, common)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
@@ -158,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "demo":
+            return demo.command(args)
         return asyncio.run(commands.dispatch(args))
     except ConfigError as error:
         for problem in error.problems:

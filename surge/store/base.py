@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from surge.customers.storage import CustomerStorage
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.store.records import (
     ActiveScript,
@@ -33,6 +34,7 @@ from surge.store.records import (
     TriggerState,
 )
 from surge.store.replicas import ChangeFeed, Leadership
+from surge.subscriptions.storage import SubscriptionStorage
 
 
 class StoreError(Exception):
@@ -55,7 +57,7 @@ class GroupBusy(Exception):
         self.incident = incident
 
 
-class Store(ABC):
+class Store(SubscriptionStorage, CustomerStorage, ABC):
     url: str
 
     @abstractmethod

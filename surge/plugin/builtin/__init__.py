@@ -2,10 +2,12 @@
 
 from surge.plugin.builtin import (
     call_in,
+    chain,
     channel_email,
     channel_webhook,
     channels,
     command,
+    customers,
     hotline,
     log,
     page,
@@ -22,4 +24,6 @@ BUILTINS = (
     *(channels, hotline, channel_webhook, channel_email),
     # paging people along the rota, and calling in extra staff
     *(pagers, page, call_in),
+    # one playbook starting another; the customers an incident concerns
+    *(chain, customers),
 )
