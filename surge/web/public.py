@@ -31,8 +31,8 @@ routes = web.RouteTableDef()
 WHY = "customers read the status page; it shows only what was published for them"
 LANG = query(
     "lang",
-    {"type": "string", "maxLength": 35},
-    "zh-CN, zh-TW or en (others, and none, give the page's own locale)",
+    {"type": "string"},
+    "zh-CN, zh-TW or en; any other (or none) gives the page's own locale",
     "zh-CN",
 )
 _HEADERS = {
