@@ -15,7 +15,7 @@ or hand the key to a far side that de-duplicates (webhooks: ``Idempotency-Key``)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -99,10 +99,23 @@ class Summary:
     hotlines: tuple[tuple[str, str], ...] = ()  # (hotline, number) switched on
 
 
+# (incident id, kind, message, data): a note on the incident's timeline, as the channel
+Notify = Callable[[int, str, str, Mapping[str, Any] | None], Awaitable[None]]
+
+
 class ChannelProvider(ABC):
     """One configured channel, bound to its provider type."""
 
     medium: str | None = None  # the script rules' channel for length limits (chat, email)
+    notify: Notify | None = None  # set by the channels service when it binds the channel
+
+    async def note(
+        self, incident_id: int, kind: str, message: str, data: Mapping[str, Any] | None = None
+    ) -> None:
+        """Write on the incident's timeline as this channel (a message held back by a
+        rate limit, say); secrets are masked there. Nothing happens before binding."""
+        if self.notify is not None:
+            await self.notify(incident_id, kind, message, data)
 
     @abstractmethod
     async def open(self, request: OpenRequest) -> Room:
