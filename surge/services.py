@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from surge.rota.model import Rota
     from surge.scripts.active import Scripts
     from surge.triggers.chain import Chains
+    from surge.triggers.prometheus import DataSource
 
 
 @dataclass
@@ -29,3 +30,6 @@ class Services:
     rota: Rota | None = None  # config/rota.yaml, when the config names one
     pagers: Paging | None = None  # paging people through the configured pagers
     chains: Chains | None = None  # one playbook starting another (playbook.trigger)
+    # where PromQL queries (metric triggers, staff.call_in) are answered: None is the
+    # config's Prometheus; `surge demo` puts its metrics simulator here
+    metrics: DataSource | None = None

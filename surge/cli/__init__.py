@@ -8,7 +8,18 @@ import sys
 from collections.abc import Sequence
 
 from surge import __version__
-from surge.cli import audit, commands, db, openapi, rota, scripts, silences, simulate, staffing
+from surge.cli import (
+    audit,
+    commands,
+    db,
+    demo,
+    openapi,
+    rota,
+    scripts,
+    silences,
+    simulate,
+    staffing,
+)
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.cli.serve import serve
@@ -127,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     rota.add_parser(sub, common)
     staffing.add_parser(sub, common)
     db.add_parsers(sub, common)
+    demo.add_parser(sub)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 
@@ -146,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "demo":
+            return demo.command(args)
         return asyncio.run(commands.dispatch(args))
     except ConfigError as error:
         for problem in error.problems:
