@@ -10,6 +10,7 @@ from surge.audit.log import AuditLog
 from surge.channels.events import SummaryUpdates
 from surge.channels.hub import Channels
 from surge.config import DEFAULT_SCRIPTS, Config
+from surge.customers.service import Customers
 from surge.engine.engine import Clock, Engine, utcnow
 from surge.metrics import Metrics
 from surge.paging.service import Paging
@@ -122,6 +123,7 @@ def build_runtime(
     leader = Leader(store, engine.id, config.replicas)
     triggers = Triggers(engine, config, leader)
     engine.services.chains = Chains(engine, triggers.admission)
+    engine.services.customers = Customers(store, engine.clock)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
     return Runtime(

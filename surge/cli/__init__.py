@@ -11,6 +11,7 @@ from surge import __version__
 from surge.cli import (
     audit,
     commands,
+    customers,
     db,
     demo,
     openapi,
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         change.add_argument("--note", "-m", default="", help="shown on the timeline")
 
     silences.add_parser(sub, remote)
+    customers.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)
