@@ -88,17 +88,21 @@ class RobotQueue:
     async def _one(self, part: Callable[[], Awaitable[T]], hold: Hold | None) -> T:
         for attempt in range(self.limit.retries + 1):
             await self._room(hold)
-            self.sent.append(self.clock())
             try:
-                return await part()
+                result = await part()
             except Throttled as error:
+                self.sent.append(self.clock())
                 if attempt == self.limit.retries:
                     raise
-                await self._wait(
-                    max(error.after, 0.0),
-                    f"the platform refused a message for its rate limit ({error})",
-                    hold,
-                )
+                why = f"the platform refused a message for its rate limit ({error})"
+                await self._wait(max(error.after, 0.0), why, hold)
+                continue
+            except BaseException:
+                self.sent.append(self.clock())
+                raise
+            # counted when the answer came: the far side counted it no later than that
+            self.sent.append(self.clock())
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _room(self, hold: Hold | None) -> None:

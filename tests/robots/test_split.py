@@ -31,7 +31,7 @@ pieces = st.lists(
 
 
 @settings(max_examples=150, deadline=None)
-@given(pieces, st.integers(min_value=60, max_value=400), st.sampled_from(["bytes", "chars"]))
+@given(pieces, st.integers(min_value=80, max_value=400), st.sampled_from(["bytes", "chars"]))
 def test_parts_fit_keep_every_construct_whole_and_lose_nothing(parts, limit, measure):
     text = "".join(parts)
     found = split_text(text, limit, measure)
