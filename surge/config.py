@@ -29,6 +29,7 @@ from surge.redact import sensitive_values
 from surge.replicas import ReplicaSettings, parse_replicas
 from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
 from surge.statuspage.settings import StatusPageSettings, parse_status_page
+from surge.subscriptions.config import SubscriptionSettings, parse_subscriptions
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
 
@@ -127,6 +128,7 @@ class Config:
     pagers: PagerSettings = field(default_factory=PagerSettings)
     replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
     status_page: StatusPageSettings = field(default_factory=StatusPageSettings)  # surge/statuspage
+    subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -201,6 +203,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "pagers",
         "replicas",
         "status_page",
+        "subscriptions",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -250,6 +253,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.replicas = parse_replicas(fields["replicas"], check)
     if "status_page" in fields:
         config.status_page = parse_status_page(fields["status_page"], check)
+    if "subscriptions" in fields:
+        config.subscriptions = parse_subscriptions(fields["subscriptions"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 
