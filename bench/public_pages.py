@@ -16,7 +16,7 @@ import json
 import sys
 import tempfile
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +24,15 @@ import aiohttp
 from surge.notices.service import Draft
 
 from bench.load import Load, get_load
-from bench.procs import ROOT, free_port, start, start_surge, wait_ready, write_surge
+from bench.procs import (
+    ROOT,
+    cpu_seconds,
+    free_port,
+    start,
+    start_surge,
+    wait_ready,
+    write_surge,
+)
 from bench.report import Result
 from surge.config import load_config
 from surge.notices.model import ComponentStatus, NoticeKind, NoticeState, Severity
@@ -112,8 +120,11 @@ async def _fetch(url: str) -> tuple[bytes, dict[str, str]]:
         return await answer.read(), headers
 
 
-async def _measure(url: str, folder: Path, seconds: float) -> Load:
-    return await get_load(url, folder, seconds=seconds, connections=CONNECTIONS)
+async def _measure(url: str, folder: Path, seconds: float, pid: int) -> Load:
+    """One load, with the CPU time the server process ``pid`` spent on it."""
+    before = cpu_seconds(pid)
+    load = await get_load(url, folder, seconds=seconds, connections=CONNECTIONS)
+    return replace(load, cpu_seconds=cpu_seconds(pid) - before)
 
 
 async def run(quick: bool) -> list[Result]:
@@ -136,16 +147,20 @@ async def run(quick: bool) -> list[Result]:
                     "--spec", str(folder / "bare.json")]  # fmt: skip
             bare = start("bare-files", argv, folder)
             await wait_ready(bare, f"http://127.0.0.1:{port}/readyz")
-            targets = {"surge": surge.url, "bare": f"http://127.0.0.1:{port}"}
-            for base in targets.values():  # warm-ups, not counted
+            targets = {
+                "surge": (surge.url, surge.service.pid),
+                "bare": (f"http://127.0.0.1:{port}", bare.pid),
+            }
+            for base, pid in targets.values():  # warm-ups, not counted
                 for path in PATHS:
-                    await _measure(base + path, folder, settings.warmup)
+                    await _measure(base + path, folder, settings.warmup, pid)
             loads: dict[tuple[str, str], list[Load]] = {}
             for round in range(settings.rounds):  # alternate, so a busy moment hits both
                 order = list(targets) if round % 2 == 0 else list(reversed(targets))
                 for path in PATHS:
                     for target in order:
-                        load = await _measure(targets[target] + path, folder, settings.seconds)
+                        base, pid = targets[target]
+                        load = await _measure(base + path, folder, settings.seconds, pid)
                         loads.setdefault((target, path), []).append(load)
         finally:
             surge.service.stop()
@@ -154,18 +169,27 @@ async def run(quick: bool) -> list[Result]:
     return [
         row
         for path in PATHS
-        for row in _results(path, _median(loads["surge", path]), _median(loads["bare", path]))
+        for row in _results(path, loads["surge", path], loads["bare", path])
     ]
 
 
 def _median(loads: list[Load]) -> Load:
-    """The load with the median requests per second."""
+    """The round with the median requests per second."""
     return sorted(loads, key=lambda load: load.ok_per_second)[len(loads) // 2]
 
 
-def _results(path: str, surge: Load, bare: Load) -> list[Result]:
+def _per_cpu_second(loads: list[Load]) -> float:
+    """Requests answered per CPU second of the server, over every round."""
+    return sum(load.requests - load.status_errors for load in loads) / sum(
+        load.cpu_seconds for load in loads
+    )
+
+
+def _results(path: str, surge_loads: list[Load], bare_loads: list[Load]) -> list[Result]:
+    surge, bare = _median(surge_loads), _median(bare_loads)
+    surge_cpu, bare_cpu = _per_cpu_second(surge_loads), _per_cpu_second(bare_loads)
     baseline = "bare aiohttp, same bytes"
-    errors = surge.status_errors + surge.socket_errors
+    errors = sum(load.status_errors + load.socket_errors for load in surge_loads)
     return [
         Result(
             NAME,
@@ -177,6 +201,17 @@ def _results(path: str, surge: Load, bare: Load) -> list[Result]:
             "≥ 0.8",
             surge.ok_per_second >= 0.8 * bare.ok_per_second and errors == 0,
             f"{errors} errors" if errors else "",
+        ),
+        Result(
+            NAME,
+            f"{path}: requests per CPU second",
+            surge_cpu,
+            "req/CPU s",
+            baseline,
+            bare_cpu,
+            "≥ 0.8",
+            surge_cpu >= 0.8 * bare_cpu,
+            "the server process's own CPU time: moves least on a busy machine",
         ),
         Result(NAME, f"{path}: p99", surge.p99_ms, "ms", baseline, bare.p99_ms),
     ]
