@@ -102,7 +102,7 @@ async def seed(config_file: Path) -> None:
             author="bench",
         )
         await notices.show_banner(
-            "peak-banner",
+            "traffic-banner",
             {"self_service": "帮助中心"},
             severity=Severity.WARNING,
             by="bench",

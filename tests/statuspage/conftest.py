@@ -115,7 +115,7 @@ async def publish_bad_day(notices: Notices, *, workaround: str = "拨打热线")
         author="ops",
     )
     banner, _ = await notices.show_banner(
-        "peak-banner",
+        "traffic-banner",
         {"self_service": workaround},
         severity=Severity.WARNING,
         by="a",
