@@ -23,6 +23,7 @@ from surge.statuspage.snapshot import (
     STATUS_PAGE,
     variant,
 )
+from surge.web.accesslog import quiet
 from surge.web.auth import public
 from surge.web.openapi import Answer, describe, query
 
@@ -87,6 +88,7 @@ def _default(request: web.Request) -> str:
     params=[LANG],
     responses=_answers("the page", {"type": "string"}, "text/html"),
 )
+@quiet
 async def status_page(request: web.Request) -> web.Response:
     return await _serve(request, STATUS_PAGE, negotiated=True)
 
@@ -104,7 +106,7 @@ def _statuspage_route(path: str, operation: str, summary: str, schema: Any) -> N
         tags=_TAGS,
         params=[LANG],
         responses=_answers(summary, schema, "application/json"),
-    )(public(WHY)(handler))
+    )(public(WHY)(quiet(handler)))
     routes.get(f"/{path}")(decorated)
 
 
@@ -149,6 +151,7 @@ _statuspage_route(
     params=[LANG],
     responses=_answers("the feed", {"type": "string"}, "application/atom+xml"),
 )
+@quiet
 async def history(request: web.Request) -> web.Response:
     return await _serve(request, ATOM_FEED)
 
@@ -163,6 +166,7 @@ async def history(request: web.Request) -> web.Response:
     tags=_TAGS,
     responses=_answers("the banner", schemas.BANNER_FILE, "application/json"),
 )
+@quiet
 async def banner(request: web.Request) -> web.Response:
     return await _serve(request, BANNER_JSON)
 
@@ -177,5 +181,6 @@ async def banner(request: web.Request) -> web.Response:
     tags=_TAGS,
     responses=_answers("the script", {"type": "string"}, "text/javascript"),
 )
+@quiet
 async def banner_script(request: web.Request) -> web.Response:
     return await _serve(request, BANNER_JS)
