@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from surge.audit.log import AuditLog
     from surge.channels.hub import Channels
+    from surge.notices.service import Notices
     from surge.paging.service import Paging
     from surge.rota.model import Rota
     from surge.scripts.active import Scripts
@@ -27,3 +28,4 @@ class Services:
     audit: AuditLog | None = None  # record a change a person asked for (surge.audit)
     rota: Rota | None = None  # config/rota.yaml, when the config names one
     pagers: Paging | None = None  # paging people through the configured pagers
+    notices: Notices | None = None  # status notices, components, the banner (surge/notices)

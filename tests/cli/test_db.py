@@ -82,6 +82,7 @@ async def populate(make_runtime, write_playbook, wait_settled) -> None:
     await store.heartbeat(EngineRecord("another-replica", "host-2", 42, now, now))
     await store.add_audit(AuditEntry(now, "lee", "admin", "cli@host as lee", "token.create"))
     await page_and_open_channels(store, waiting.id, now)
+    await publish_notices(store, waiting.id, now)
     await runtime.close()
 
 
@@ -132,6 +133,28 @@ async def page_and_open_channels(store: Store, incident_id: int, now: datetime) 
         )
     )
     await store.save_hotline(HotlineRecord(incident_id, "hotline", RoomState.OPEN, now, "400-1"))
+
+
+async def publish_notices(store: Store, incident_id: int, now: datetime) -> None:
+    """The notice tables, as the notice.* and banner.* actions fill them."""
+    from store.test_notices import notice, version
+
+    from surge.notices.model import Banner, ComponentState, ComponentStatus, Severity
+
+    key = f"{incident_id}:steps:notice"
+    await store.add_notice_version(
+        notice(incident_id=incident_id, key=key, created_at=now, updated_at=now),
+        version(key=key, at=now),
+        publish=True,
+    )
+    await store.set_component_state(
+        ComponentState("hotline", ComponentStatus.PARTIAL_OUTAGE, now, "李")
+    )
+    banner = Banner(
+        0, "peak-banner", "e" * 64, {"x": "帮助"}, {"zh-CN": "繁忙"}, Severity.WARNING, "/help",
+        "playbook", now, incident_id=incident_id, key=f"{incident_id}:steps:banner",
+    )  # fmt: skip
+    await store.show_banner(banner)
 
 
 def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:

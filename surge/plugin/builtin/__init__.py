@@ -8,6 +8,7 @@ from surge.plugin.builtin import (
     command,
     hotline,
     log,
+    notices,
     page,
     pagers,
     script,
@@ -22,4 +23,6 @@ BUILTINS = (
     *(channels, hotline, channel_webhook, channel_email),
     # paging people along the rota, and calling in extra staff
     *(pagers, page, call_in),
+    # status notices and the banner
+    notices,
 )
