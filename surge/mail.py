@@ -23,6 +23,7 @@ from surge.yamlcheck import Checker
 from surge.yamlpos import YNode
 
 SECURITY = ("starttls", "tls", "none")
+CLOSE_WAIT = 2.0  # seconds a closing connection may take to finish its TLS shutdown
 
 
 class MailError(Exception):
@@ -174,8 +175,23 @@ async def send(settings: SmtpSettings, message: EmailMessage) -> None:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             await client.quit()
     finally:
-        client.close()
-        # a TLS connection finishes closing on the next turns of the loop: let it, so its
-        # socket is shut before the caller moves on (or a test's loop ends under it)
-        for _ in range(3):
+        await _close(client)
+
+
+async def _close(client: aiosmtplib.SMTP) -> None:
+    """Close and wait until the connection is gone: a TLS connection finishes its shutdown
+    over the next turns of the loop, and one left closing when the caller's loop ends is
+    an unclosed socket. A peer that never answers the shutdown is cut off after a while."""
+    protocol, transport = client.protocol, client.transport
+    client.close()
+    if protocol is None or transport is None:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CLOSE_WAIT
+    # aiosmtplib has no public close waiter; its protocol drops `transport` when lost
+    while protocol.transport is not None and loop.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.005)
+    if protocol.transport is not None and isinstance(transport, asyncio.Transport):
+        transport.abort()
+        for _ in range(3):  # abort's connection_lost runs on the next turns
             await asyncio.sleep(0)

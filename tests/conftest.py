@@ -140,3 +140,56 @@ def postgres_url() -> Iterator[str]:
 
     with temporary_database() as url:
         yield url
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="keep the browser tests' screenshots in DIR (default: each test's tmp_path)",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":  # the browser fixture looks at this when the test ends
+        item.stash[_CALL_REPORT] = report
+    return report
+
+
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.fixture
+def make_browser(request: pytest.FixtureRequest, tmp_path: Path):
+    """``make_browser(lang="zh-CN")``: a fresh headless Chromium (see ``support.browser``),
+    quit at teardown; a failed test leaves ``failed.png`` with its screenshots."""
+    from support.browser import start
+
+    chosen = request.config.getoption("--screenshots")
+    screenshots = Path(chosen) if chosen else tmp_path / "screenshots"
+    opened = []
+
+    def make(*, lang: str = "en"):
+        browser = start(tmp_path, screenshots, lang=lang)
+        opened.append(browser)
+        return browser
+
+    yield make
+    report = request.node.stash.get(_CALL_REPORT, None)
+    for browser in opened:
+        if report is not None and report.failed:
+            try:
+                browser.screenshots = tmp_path / "screenshots"
+                browser.shot(f"failed-{opened.index(browser)}")
+            except Exception as error:  # the browser may be what failed
+                print(f"no screenshot of the failure: {error}")
+        browser.close()
+
+
+@pytest.fixture
+def browser(make_browser):
+    """A fresh headless Chromium asking for English pages (see ``support.browser``)."""
+    return make_browser()

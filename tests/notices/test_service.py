@@ -155,7 +155,7 @@ async def test_a_request_that_makes_no_notice_says_every_reason(notices):
             outage(components={"nowhere": MAJOR}, state=NoticeState.COMPLETED), author="a"
         )
     assert caught.value.problems == [
-        "unknown component 'nowhere'; known: web-chat, hotline, email, app",
+        "unknown component 'nowhere'; known: web-chat, hotline, app, email",
         "incident notices have the states investigating, identified, monitoring, resolved",
     ]
     with pytest.raises(NoticeError, match="needs its window"):

@@ -41,7 +41,7 @@ async def test_the_view_has_components_open_incidents_maintenance_and_history(no
     view = await notices.view()
 
     assert view.revision == await notices.revision() > 0
-    assert [item.id for item in view.components] == ["web-chat", "hotline", "email", "app"]
+    assert [item.id for item in view.components] == ["web-chat", "hotline", "app", "email"]
     assert [group.name["en"] for group in view.groups] == ["Service channels", "Apps"]
     assert [item.id for item in view.in_group(view.groups[1])] == ["app"]
     assert [item.notice.id for item in view.incidents] == [current.notice.id]
@@ -65,21 +65,21 @@ async def test_the_newest_active_banner_is_shown_until_cleared_or_expired(notice
     assert (await notices.view()).banner is None
     before = await notices.revision()
     first, created = await notices.show_banner(
-        "peak-banner", {"self_service": "帮助中心"}, severity=Severity.WARNING, by="a",
+        "traffic-banner", {"self_service": "帮助中心"}, severity=Severity.WARNING, by="a",
         link="https://help.example.com/", incident_id=None, key="k1",
     )  # fmt: skip
     assert created and await notices.revision() == before + 1
     again, created = await notices.show_banner(
-        "peak-banner", {"self_service": "other"}, severity=Severity.INFO, by="a", key="k1"
+        "traffic-banner", {"self_service": "other"}, severity=Severity.INFO, by="a", key="k1"
     )
     assert not created and again == first
     second, _ = await notices.show_banner(
-        "peak-banner", {"self_service": "App"}, severity=Severity.CRITICAL, by="b",
+        "traffic-banner", {"self_service": "App"}, severity=Severity.CRITICAL, by="b",
         expires_at=now + timedelta(hours=1),
     )  # fmt: skip
     view = await notices.view()
     assert view.banner is not None and view.banner.id == second.id
-    assert view.banner.in_locale("en").endswith("Please try again later, or use App.")
+    assert view.banner.in_locale("en").endswith("or use self-service: App")
     assert (await notices.view(now + timedelta(hours=2))).banner.id == first.id  # expired
     cleared = await notices.clear_banner(by="c")
     assert {item.id for item in cleared} == {first.id, second.id}
@@ -93,5 +93,5 @@ async def test_the_newest_active_banner_is_shown_until_cleared_or_expired(notice
 async def test_a_banner_link_is_an_http_url_or_a_path(notices, link):
     with pytest.raises(NoticeError, match="http"):
         await notices.show_banner(
-            "peak-banner", {"self_service": "x"}, severity=Severity.INFO, by="a", link=link
+            "traffic-banner", {"self_service": "x"}, severity=Severity.INFO, by="a", link=link
         )

@@ -139,6 +139,7 @@ def test_load_order_is_entry_points_then_builtins_then_passed_in_then_check_pend
         "register builtin.pagers",
         "register builtin.page",
         "register builtin.call_in",
+        "register builtin.chain",
         "register builtin.notices",
         "register extra",
         "check_pending",
@@ -320,6 +321,7 @@ def test_plugins_lists_name_version_hooks_and_builtin():
         "builtin.pagers",
         "builtin.page",
         "builtin.call_in",
+        "builtin.chain",
         "builtin.notices",
     }
     assert all(info.builtin and info.version == surge.__version__ for info in builtins.values())

@@ -136,7 +136,7 @@ async def test_banners_are_kept_by_key_and_cleared_per_incident(store):
 
     def banner(**changes) -> Banner:
         fields: dict[str, Any] = dict(
-            id=0, script_id="peak-banner", content_hash="cd" * 32, vars={"x": "帮助"},
+            id=0, script_id="traffic-banner", content_hash="cd" * 32, vars={"x": "帮助"},
             text={"en": "busy", "zh-CN": "繁忙"}, severity=Severity.WARNING, link="/help",
             shown_by="playbook", shown_at=NOW,
         )  # fmt: skip

@@ -50,9 +50,19 @@ from surge.store.sql.rows import (
 )
 from surge.store.sql.scripts import ScriptStore
 from surge.store.sql.signals import SignalStore
+from surge.store.sql.subscriptions import SubscriptionStore
 
 
-class SqlStore(SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, NoticeStore, Store):
+class SqlStore(
+    SignalStore,
+    ScriptStore,
+    ChannelStore,
+    AuditStore,
+    PagingStore,
+    SubscriptionStore,
+    NoticeStore,
+    Store,
+):
     def __init__(self, url: str, db: Database) -> None:
         self.url = url
         self.db = db
