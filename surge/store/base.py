@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from surge.customers.storage import CustomerStorage
 from surge.notices.model import (
     Audience,
     Banner,
@@ -66,7 +67,7 @@ class GroupBusy(Exception):
         self.incident = incident
 
 
-class Store(SubscriptionStorage, ABC):
+class Store(SubscriptionStorage, CustomerStorage, ABC):
     url: str
 
     @abstractmethod
