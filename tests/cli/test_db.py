@@ -23,6 +23,7 @@ from surge.store.records import (
     AuditEntry,
     ChannelMessage,
     ChannelRoom,
+    ConsoleSession,
     EngineRecord,
     HotlineRecord,
     IncidentStatus,
@@ -82,6 +83,9 @@ async def populate(make_runtime, write_playbook, wait_settled) -> None:
     await store.heartbeat(EngineRecord("another-replica", "host-2", 42, now, now))
     await store.add_audit(AuditEntry(now, "lee", "admin", "cli@host as lee", "token.create"))
     await page_and_open_channels(store, waiting.id, now)
+    await store.console_secret("s" * 43, now)
+    session = ConsoleSession("d" * 64, "ab" * 32, "ops", "responder", now, now + timedelta(hours=1))
+    await store.add_console_session(session)
     await runtime.close()
 
 

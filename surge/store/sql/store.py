@@ -26,6 +26,7 @@ from surge.store.records import (
 from surge.store.sql.audit import AuditStore
 from surge.store.sql.channels import ChannelStore
 from surge.store.sql.connection import Connection, Database, IntegrityError
+from surge.store.sql.console import ConsoleStore
 from surge.store.sql.paging import PagingStore
 from surge.store.sql.rows import (
     OPEN_RUN,
@@ -51,7 +52,9 @@ from surge.store.sql.scripts import ScriptStore
 from surge.store.sql.signals import SignalStore
 
 
-class SqlStore(SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, Store):
+class SqlStore(
+    SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, ConsoleStore, Store
+):
     def __init__(self, url: str, db: Database) -> None:
         self.url = url
         self.db = db
