@@ -168,6 +168,9 @@ class ActionSpec:
     # Problems with how the given arguments combine (``for`` with ``until``); called by
     # ``surge validate`` with the literal arguments and by the engine with rendered ones.
     check: Callable[[Mapping[str, Any]], list[str]] | None = None
+    # The argument that names another playbook (``playbook.trigger``): ``surge validate``
+    # checks that a literal one is loaded and that the ``params`` given are its params.
+    playbook_arg: str = ""
 
     @property
     def safe_to_rerun(self) -> bool:

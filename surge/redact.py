@@ -8,7 +8,7 @@ from typing import Any
 
 MASK = "***"
 SENSITIVE_KEY = re.compile(
-    r"(secret|token|password|passwd|authorization|api[_-]?key|signature)", re.I
+    r"(secret|token|password|passwd|authorization|api[_-]?key|webhook[_-]?key|signature)", re.I
 )
 
 

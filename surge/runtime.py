@@ -22,6 +22,7 @@ from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
 from surge.store.base import Store
 from surge.templating import Templates
+from surge.triggers.chain import Chains
 from surge.triggers.service import Triggers
 from surge.yamlpos import YamlProblem
 
@@ -115,6 +116,7 @@ def build_runtime(
     engine.services.channels = summaries.channels = channels
     leader = Leader(store, engine.id, config.replicas)
     triggers = Triggers(engine, config, leader)
+    engine.services.chains = Chains(engine, triggers.admission)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
     return Runtime(

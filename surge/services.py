@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from surge.paging.service import Paging
     from surge.rota.model import Rota
     from surge.scripts.active import Scripts
+    from surge.triggers.chain import Chains
 
 
 @dataclass
@@ -27,3 +28,4 @@ class Services:
     audit: AuditLog | None = None  # record a change a person asked for (surge.audit)
     rota: Rota | None = None  # config/rota.yaml, when the config names one
     pagers: Paging | None = None  # paging people through the configured pagers
+    chains: Chains | None = None  # one playbook starting another (playbook.trigger)

@@ -17,7 +17,13 @@ from typing import Any
 
 from surge.channels.coalesce import Coalescer
 from surge.channels.config import ChannelBinding
-from surge.channels.provider import ChannelProvider, ProviderConnection, ProviderType, Room
+from surge.channels.provider import (
+    ChannelProvider,
+    Notify,
+    ProviderConnection,
+    ProviderType,
+    Room,
+)
 from surge.config import Config
 from surge.scripts.active import Scripts
 from surge.store.base import Store
@@ -88,7 +94,17 @@ class Channels:
         provider = connection.bind(binding, check)
         if provider is not None and binding.medium is not None:
             provider.medium = binding.medium
+        if provider is not None:
+            provider.notify = self._notes(binding.name)
         return provider
+
+    def _notes(self, channel: str) -> Notify:
+        async def notify(
+            incident_id: int, kind: str, message: str, data: Mapping[str, Any] | None
+        ) -> None:
+            await self.note(incident_id, f"channel:{channel}", kind, message, data)
+
+        return notify
 
     def _connect(self, kind: ProviderType, check: Checker) -> ProviderConnection:
         if kind.name not in self._connections:

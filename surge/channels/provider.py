@@ -15,7 +15,7 @@ or hand the key to a far side that de-duplicates (webhooks: ``Idempotency-Key``)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from surge.channels.config import ChannelBinding
     from surge.config import Config
+    from surge.rota.model import Person
     from surge.scripts.rules import Rendered
     from surge.store.records import Incident
     from surge.yamlcheck import Checker
@@ -58,6 +59,10 @@ class OpenRequest:
     invite: tuple[str, ...]  # people and groups in the provider's own ids
     key: str
     recovering: bool = False
+    # rota people to invite too (the on-call people): the provider finds their ids in
+    # their contact methods or ``ids``, and names in ``Room.data["missing"]`` whom it
+    # could not invite so
+    people: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,10 +99,23 @@ class Summary:
     hotlines: tuple[tuple[str, str], ...] = ()  # (hotline, number) switched on
 
 
+# (incident id, kind, message, data): a note on the incident's timeline, as the channel
+Notify = Callable[[int, str, str, Mapping[str, Any] | None], Awaitable[None]]
+
+
 class ChannelProvider(ABC):
     """One configured channel, bound to its provider type."""
 
     medium: str | None = None  # the script rules' channel for length limits (chat, email)
+    notify: Notify | None = None  # set by the channels service when it binds the channel
+
+    async def note(
+        self, incident_id: int, kind: str, message: str, data: Mapping[str, Any] | None = None
+    ) -> None:
+        """Write on the incident's timeline as this channel (a message held back by a
+        rate limit, say); secrets are masked there. Nothing happens before binding."""
+        if self.notify is not None:
+            await self.notify(incident_id, kind, message, data)
 
     @abstractmethod
     async def open(self, request: OpenRequest) -> Room:

@@ -8,6 +8,7 @@ from typing import Any
 
 from surge.channels.hub import Channels, as_room
 from surge.channels.provider import ChannelError, OpenRequest, Posted, Summary
+from surge.rota.model import Person
 from surge.store.records import ChannelRoom, Incident, RoomState
 
 SUMMARY_LINES = 8  # timeline entries a summary shows
@@ -23,6 +24,7 @@ async def open_room(
     topic: str = "",
     purpose: str = "",
     invite: Sequence[str] = (),
+    people: Sequence[Person] = (),
     key: str,
 ) -> dict[str, Any]:
     """Open the incident's room on ``channel`` once; a second call returns the first room."""
@@ -36,7 +38,14 @@ async def open_room(
         opening = ChannelRoom(incident.id, channel, binding.provider, RoomState.OPENING, now)
         await hub.store.save_channel_room(opening)
         request = OpenRequest(
-            incident, name, topic, purpose, tuple(invite), key, recovering=stored is not None
+            incident,
+            name,
+            topic,
+            purpose,
+            tuple(invite),
+            key,
+            recovering=stored is not None,
+            people=tuple(people),
         )
         room = await provider.open(request)
         data = {**room.data, "created": room.created}
@@ -51,8 +60,29 @@ async def open_room(
         f"{channel}: room {room.name or room.id} is open ({binding.provider})",
         {"channel": channel, "room": room.id, "url": room.url},
     )
+    await _note_invited(hub, incident.id, channel, people, room.data.get("missing") or [])
     await redraw(hub, incident.id, channel)
     return _result(opened, again=False)
+
+
+async def _note_invited(
+    hub: Channels, incident_id: int, channel: str, people: Sequence[Person], missing: list[str]
+) -> None:
+    if not people:
+        return
+    invited = [person.name for person in people if person.id not in missing]
+    names = ", ".join(invited) or "nobody"
+    message = f"{channel}: invited the on-call people: {names}"
+    if missing:
+        left = ", ".join(person.name for person in people if person.id in missing)
+        message += f"; not {left}: no id for them on {hub.bindings[channel].provider}"
+    await hub.note(
+        incident_id,
+        f"channel:{channel}",
+        "channel.invited",
+        message,
+        {"channel": channel, "people": [p.id for p in people], "missing": missing},
+    )
 
 
 async def close_room(hub: Channels, incident: Incident, channel: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ current round and level, whom that level pages, and when it ends. Each call of t
 action moves it on from what is stored: it pages the current level's people (each page
 recorded before and after it is sent, so nothing is sent twice), then defers until the
 level's end, woken early when the incident's status changes. An acknowledgement, from
-any path, ends it.
+any path, ends it; an escalation asked for (``Engine.escalate``) starts the next level now.
 """
 
 from __future__ import annotations
@@ -31,7 +31,13 @@ async def escalate(ctx: ActionContext, paging: Paging, policy: Policy, script: s
         return await _stop(ctx, paging, escalation)
     # first finish the current level (a re-run after a crash completes what was cut off)
     await _page_level(ctx, paging, policy, escalation, script)
-    if ctx.now >= escalation.due_at:
+    escalated_by = _escalated_by(ctx)
+    if escalated_by:
+        await paging.engine.note(
+            ctx.incident.id, "paging", "page.escalated",
+            f"policy {policy.id}: escalated by {escalated_by}: on to the next level now",
+        )  # fmt: skip
+    if ctx.now >= escalation.due_at or escalated_by:
         moved = await _advance(ctx, paging, policy, escalation)
         if moved is None:
             return await _exhausted(ctx, paging, policy, escalation)
@@ -153,6 +159,12 @@ def _describe(paging: Paging, policy: Policy, escalation: Escalation) -> str:
         f"level {escalation.level + 1} of {len(policy.levels)}: paging {names}; "
         f"the next level in {wait} without an acknowledgement"
     )
+
+
+def _escalated_by(ctx: ActionContext) -> str:
+    """Who asked to escalate now (``Engine.escalate``: a page's Escalate button), if so."""
+    signal = (ctx.resume or {}).get("signal") or {}
+    return str(signal.get("escalate") or "") if isinstance(signal, dict) else ""
 
 
 def _acknowledged(ctx: ActionContext) -> bool:

@@ -18,6 +18,7 @@ from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.paging.spec import Page, Pager, PagerError
 from surge.paging.text import page_text
 from surge.rota.model import Person, Rota
+from surge.rota.oncall import who
 from surge.store.base import Store
 from surge.store.records import Incident, IncidentStatus, TimelineEntry
 
@@ -49,6 +50,24 @@ class Paging:
     def person(self, person_id: str) -> Person:
         assert self.rota is not None
         return self.rota.people[person_id]
+
+    async def oncall(self, incident_id: int, team: str | None = None) -> list[Person]:
+        """The incident's on-call people: who is on shift now (of ``team``, else of every
+        team), then whom its escalations have paged, each once, in that order. Rooms
+        invite them (``channel.open`` with ``invite_oncall``); empty without a rota."""
+        if self.rota is None:
+            return []
+        if team is not None and team not in self.rota.teams:
+            known = ", ".join(sorted(self.rota.teams)) or "none"
+            raise ValueError(f"no team {team!r} in the rota (known: {known})")
+        found = [entry.person for entry in who(self.rota, self.engine.clock(), team)]
+        found += [
+            page.person
+            for page in await self.store.pages(incident_id)
+            if page.status is PageStatus.SENT
+        ]
+        people = self.rota.people
+        return [people[person] for person in dict.fromkeys(found) if person in people]
 
     def entry(self, incident_id: int, kind: str, message: str, **data: Any) -> TimelineEntry:
         redact = self.engine.redactor

@@ -54,6 +54,9 @@ class Step:
     retry: Retry = field(default_factory=Retry)
     on_failure: OnFailure = field(default_factory=OnFailure)
     pos: Pos | None = None
+    # where each ``with`` value was written, and each key of a mapping value as
+    # "params.channel": for problems found across playbooks (``playbook.trigger``)
+    with_pos: Mapping[str, Pos] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import cast
 from surge.playbook.model import OnFailure, Retry, Step
 from surge.playbook.validate import Phase, StepDraft
 from surge.yamlcheck import Checker
-from surge.yamlpos import YNode
+from surge.yamlpos import Pos, YNode
 
 STEP_KEYS = ("id", "action", "with", "when", "timeout", "retry", "on_failure")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -43,8 +43,20 @@ def _step(check: Checker, node: YNode, phase: Phase, number: int) -> StepDraft |
         retry=_retry(check, fields.get("retry"), what),
         on_failure=_on_failure(check, fields.get("on_failure"), what, phase),
         pos=node.pos,
+        with_pos=_with_positions(fields.get("with")),
     )
     return StepDraft(step, node, fields, phase)
+
+
+def _with_positions(node: YNode | None) -> dict[str, Pos]:
+    if node is None or not node.is_map:
+        return {}
+    found: dict[str, Pos] = {}
+    for name, child in node.value.items():
+        found[name] = child.pos
+        if child.is_map:
+            found.update({f"{name}.{key}": pos for key, pos in child.key_pos.items()})
+    return found
 
 
 def _with(check: Checker, node: YNode | None, what: str) -> dict[str, object]:

@@ -34,6 +34,7 @@ from surge.store.records import (
     TriggerState,
 )
 from surge.store.replicas import ChangeFeed, Leadership
+from surge.subscriptions.storage import SubscriptionStorage
 
 
 class StoreError(Exception):
@@ -56,7 +57,7 @@ class GroupBusy(Exception):
         self.incident = incident
 
 
-class Store(ABC):
+class Store(SubscriptionStorage, ABC):
     url: str
 
     @abstractmethod

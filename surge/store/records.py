@@ -228,6 +228,9 @@ class AdmitRequest:
     fingerprint: str  # what a later "resolved" names: an alert's fingerprint, a series
     labels: dict[str, str] = field(default_factory=dict)
     dedupe_key: str = ""  # e.g. fingerprint + startsAt; empty: never a duplicate
+    # a start by a step (playbook.trigger): a repeat of its key is a duplicate even once
+    # its incident closed, and it never fires (a clear does not wait for it to clear)
+    once: bool = False
 
 
 @dataclass

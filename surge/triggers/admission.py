@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from surge.engine.engine import Engine, TransitionError
@@ -42,6 +42,11 @@ class Signal:
     fingerprint: str
     dedupe_key: str
     summary: str  # one line for the timeline
+    # a start by another incident's step (playbook.trigger): see ``AdmitRequest.once``
+    once: bool = False
+    # kept on the incident's context and on its opened or joined entry, e.g. the
+    # incident whose step started it: ``{"parent": {"incident": 4, "step": "chain"}}``
+    links: Mapping[str, Any] = field(default_factory=dict)
 
 
 def silence_labels(playbook: Playbook, labels: Mapping[str, str], source: str) -> dict[str, str]:
@@ -94,6 +99,7 @@ class Admission:
             "labels": dict(signal.labels),
             "annotations": dict(signal.annotations),
             "fingerprint": signal.fingerprint,
+            **signal.links,
         }
         new = engine.prepare(
             playbook,
@@ -109,18 +115,19 @@ class Admission:
             signal.actor,
             f"{signal.source}.joined",
             f"{signal.source} joined: {signal.summary}",
-            {"labels": dict(signal.labels), "fingerprint": signal.fingerprint},
+            {"labels": dict(signal.labels), "fingerprint": signal.fingerprint, **signal.links},
         )
         request = AdmitRequest(
             incident=new.incident,
             first_runs=new.first_runs,
-            opened=new.opened,
+            opened=replace(new.opened, data={**new.opened.data, **signal.links}),
             joined=joined,
             cooldown=playbook.cooldown,
             max_open=playbook.max_open,
             fingerprint=signal.fingerprint,
             labels=dict(signal.labels),
             dedupe_key=signal.dedupe_key,
+            once=signal.once,
         )
         result = await engine.store.admit(request, at)
         if result.outcome is Admitted.OPENED and result.incident is not None:

@@ -36,6 +36,15 @@ from surge.store.records import (
     TriggerState,
 )
 from surge.store.sql.migrations import available, latest
+from surge.subscriptions.records import (
+    DeliveryState,
+    NoticeUpdate,
+    Requested,
+    Subscriber,
+    SubscriberKind,
+    SubscriberState,
+    UpdateText,
+)
 
 SCHEMA = latest("sqlite")
 PLAYBOOK = """
@@ -83,6 +92,7 @@ async def populate(make_runtime, write_playbook, wait_settled) -> None:
     await store.heartbeat(EngineRecord("another-replica", "host-2", 42, now, now))
     await store.add_audit(AuditEntry(now, "lee", "admin", "cli@host as lee", "token.create"))
     await page_and_open_channels(store, waiting.id, now)
+    await subscribe_and_deliver(store, now)
     await store.console_secret("s" * 43, now)
     session = ConsoleSession("d" * 64, "ab" * 32, "ops", "responder", now, now + timedelta(hours=1))
     await store.add_console_session(session)
@@ -136,6 +146,20 @@ async def page_and_open_channels(store: Store, incident_id: int, now: datetime) 
         )
     )
     await store.save_hotline(HotlineRecord(incident_id, "hotline", RoomState.OPEN, now, "400-1"))
+
+
+async def subscribe_and_deliver(store: Store, now: datetime) -> None:
+    """The subscription tables: a confirmed subscriber, a queued version, one attempt."""
+    ann = Subscriber(
+        0, SubscriberKind.EMAIL, "ann@example.com", "zh-TW", ("web-chat",),
+        SubscriberState.PENDING, now, "key", requested=Requested(("web-chat",), "zh-TW"),
+    )  # fmt: skip
+    added, _ = await store.add_subscriber(ann)
+    await store.confirm_subscriber(added.id, now)
+    texts = {"zh-TW": UpdateText("線上客服故障", "處理中")}
+    await store.queue_update(NoticeUpdate(1, 1, "investigating", {}, texts, now), now)
+    [claimed] = await store.claim_deliveries("copy", now, now + timedelta(minutes=1), 10)
+    await store.finish_delivery(claimed.delivery.id, "copy", DeliveryState.SENT, now, ref="<1@x>")
 
 
 def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -96,3 +96,45 @@ def test_validate_path_takes_a_file_or_a_folder(
 def test_an_empty_library() -> None:
     library = PlaybookLibrary()
     assert (len(library), library.all(), library.get("x")) == (0, [], None)
+
+
+CHAINING = """\
+id: outage
+title: T
+params: {{x: {{type: string, default: complaints}}}}
+steps:
+  - id: chain
+    action: playbook.trigger
+    with:
+      playbook: {target}
+      params: {{topic: x, chanel: web}}
+  - id: templated
+    action: playbook.trigger
+    with: {{playbook: "{{{{ params.x }}}}"}}
+"""
+TARGET = "id: complaints\ntitle: T\nparams:\n  topic: {type: string, required: true}\n" + (
+    "  channel: {type: string, default: ''}\n  who: {type: string, required: true}\n"
+    "steps: [{action: log, with: {message: hi}}]\n"
+)
+
+
+def test_a_started_playbook_is_checked_against_the_folder(
+    folder: Path, actions: ActionRegistry, templates: Templates
+) -> None:
+    outage = folder / "outage.yaml"
+    outage.write_text(CHAINING.format(target="complaint"))
+    (folder / "complaints.yaml").write_text(TARGET)
+    expected = [
+        f"{outage}:8:17: unknown playbook 'complaint'; did you mean 'complaints'?",
+    ]
+    assert [str(p) for p in PlaybookLibrary.load(folder, actions, templates)[1]] == expected
+    assert [str(p) for p in validate_path(outage, actions, templates)] == expected
+    outage.write_text(CHAINING.format(target="complaints"))
+    assert [str(p) for p in validate_path(outage, actions, templates)] == [
+        f"{outage}:9:26: playbook 'complaints' has no param 'chanel'; did you mean 'channel'?",
+        f"{outage}:9:15: playbook 'complaints' needs param(s) who",
+    ]
+    outage.write_text(CHAINING.format(target="outage"))
+    assert [str(p) for p in validate_path(outage, actions, templates)] == [
+        f"{outage}:8:17: playbook 'outage' cannot start itself"
+    ]

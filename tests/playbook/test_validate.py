@@ -32,7 +32,7 @@ def test_unknown_action_without_a_close_name_lists_the_known_ones(problems: Prob
     found = problems(one_step("fax"))  # `page` is an action now: fax is not
     assert found[0][:2] == (7, 13)
     assert found[0][2].startswith("unknown action 'fax'; known: ")
-    assert "command, hotline.close, hotline.open, log, page, script.activate" in found[0][2]
+    assert "hotline.close, hotline.open, log, page, playbook.trigger, script" in found[0][2]
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_rota_who_refuses_bad_input_with_exit_code_2(capsys, config_file) -> Non
     code, _, err = run(capsys, "rota", "who", "--at", "tomorrow", "--config", str(config_file))
     assert code == 2 and "is not an ISO 8601 time" in err
     code, _, err = run(capsys, "rota", "who", "--team", "ops", "--config", str(config_file))
-    assert code == 2 and "no team 'ops' in the rota (known: customer-service)" in err
+    assert code == 2 and "no team 'ops' in the rota (known: customer-service, it-operations" in err
 
 
 def test_staffing_prints_levels_around_the_answer(capsys) -> None:
@@ -126,7 +126,8 @@ def test_validate_checks_page_steps_and_pagers_against_the_rota(capsys, tmp_path
     )
     code, out, _ = run(capsys, "validate", "--config", str(config))
     assert code == 1
-    assert "no escalation policy 'nobody' in" in out and "(known: leads, standby-shift)" in out
+    known = "(known: emergency-group, it-operations, leadership, leads, standby-shift)"
+    assert "no escalation policy 'nobody' in" in out and known in out
     assert f"{config}:4:10: pagers.email needs a mail server" in out
     assert f"{config}:5:8: pagers.sms: no pager type 'carrier-pigeon'" in out
 

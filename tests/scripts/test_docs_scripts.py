@@ -29,6 +29,11 @@ SAMPLES: dict[str, Any] = {
     "note": "Sorry for the short notice.",
     "title": "在线客服中断",  # the page scripts: the incident's title and id
     "incident": 12,
+    "channel": "web-chat",  # the shipped playbooks' scripts
+    "hotline": "400-820-8820",
+    "self_service": "https://help.example.com",
+    "topic": "快递延误",
+    "room": "#inc-12",
 }
 
 
@@ -73,10 +78,21 @@ def test_the_shipped_scripts_load_and_keep_their_rules() -> None:
     ids = [script.id for script in library.all()]
     assert ids == [
         "call-in",
+        "complaint-agents",
+        "complaint-closed",
+        "complaint-escalation",
         "complaint-holding",
+        "complaint-statement",
+        "outage-agents",
         "outage-initial",
+        "outage-notice",
+        "outage-recovered",
         "outage-resolved",
+        "outage-update",
         "page-oncall",
+        "traffic-agents",
+        "traffic-banner",
+        "traffic-normal",
     ]
     for script in library.all():
         assert list(script.locales) == ["zh-CN", "zh-TW", "en"]

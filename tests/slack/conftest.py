@@ -3,6 +3,7 @@ at it, approved scripts, and Slack's request signing done the way Slack does it.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -12,12 +13,49 @@ from typing import Any
 import pytest
 import surge_slack.plugin
 from support import waiting
-from support.slack import RESPONDER, SIGNING_SECRET, TOKEN, VIEWER, FakeSlack, slack_app
+from support.paging import ROOT
+from support.slack import (
+    PEOPLE,
+    RESPONDER,
+    SIGNING_SECRET,
+    TOKEN,
+    VIEWER,
+    FakeSlack,
+    slack_app,
+)
 
 from surge.config import Config, parse_config
 from surge.runtime import Runtime
 from surge.scripts.approval import approve
 
+# Everyone of team cs is on shift all day; Ann and bo have a Slack id as a contact method
+# of the slack pager, Mei in `ids` (she is not paged by Slack), Cy none. The policy pages
+# bo, then Ann.
+ROTA = f"""
+timezone: UTC
+shifts: {{all-day: "00:00-24:00"}}
+people:
+  ann: {{name: Ann, locale: en, roles: [lead],
+         contact: [{{slack: {PEOPLE["ann"]}}}, {{email: ann@example.test}}]}}
+  bo: {{name: 薄波, roles: [agent],
+        contact: [{{slack: {PEOPLE["bo"]}}}, {{email: bo@example.test}}]}}
+  cy: {{name: Cy, locale: en, contact: [{{email: cy@example.test}}]}}
+  mei: {{name: Mei, locale: zh-TW, roles: [comms], contact: [{{email: mei@example.test}}],
+         ids: {{slack: {PEOPLE["mei"]}}}}}
+teams:
+  cs: {{name: Customer service, leads: [ann]}}
+  night: {{name: Night desk}}
+rotations:
+  - {{id: cs-ann, team: cs, shift: all-day, pattern: daily, start: 2026-01-05, people: [ann]}}
+  - {{id: cs-bo, team: cs, shift: all-day, pattern: daily, start: 2026-01-05, people: [bo]}}
+  - {{id: cs-cy, team: cs, shift: all-day, pattern: daily, start: 2026-01-05, people: [cy]}}
+standby: [mei]
+escalation:
+  slack-first:
+    levels:
+      - {{page: [{{person: bo}}], wait: 5m}}
+      - {{page: [{{person: ann}}], wait: 5m}}
+"""
 SCRIPT = """
 id: agents-update
 title: Agents update
@@ -50,9 +88,22 @@ async def fake_slack(aiohttp_server: Any) -> FakeSlack:
     server = await aiohttp_server(slack_app(slack), host="127.0.0.1")
     slack.url = str(server.make_url("/api/"))
     slack.add_channel("cs-agents")
-    slack.add_users(RESPONDER, VIEWER, "U0GRP001", "U0GRP002")
+    slack.add_users(RESPONDER, VIEWER, "U0GRP001", "U0GRP002", *PEOPLE.values())
     slack.usergroups["S0GROUP1"] = ["U0GRP001", "U0GRP002", RESPONDER]
     return slack
+
+
+async def approve_all(runtime: Runtime) -> None:
+    for script in runtime.scripts.all():
+        await approve(runtime.store, script, "bo", datetime.now(UTC))
+
+
+@pytest.fixture
+def with_rota(tmp_path: Path) -> str:
+    """The config lines of a rota (support.slack.ROTA) and the slack and email pagers."""
+    path = tmp_path / "rota.yaml"
+    path.write_text(textwrap.dedent(ROTA), encoding="utf-8")
+    return f"rota: {path}\npagers: {{slack: {{}}, email: {{}}}}\n"
 
 
 @pytest.fixture
@@ -79,6 +130,7 @@ def slack_config(
     scripts = tmp_path / "scripts"
     scripts.mkdir()
     (scripts / "agents-update.yaml").write_text(SCRIPT, encoding="utf-8")
+    shutil.copy(ROOT / "config" / "scripts" / "page-oncall.yaml", scripts)
 
     def make(channels: str = CHANNELS, extra: str = "") -> Config:
         text = textwrap.dedent(f"""
@@ -114,10 +166,8 @@ def slack_runtime(
         runtime: Runtime = await make_runtime(
             config=slack_config(channels, extra), plugins=[surge_slack.plugin], start=start
         )
-        script = runtime.scripts.get("agents-update")
-        assert script is not None
         if approved:
-            await approve(runtime.store, script, "bo", datetime.now(UTC))
+            await approve_all(runtime)
         return runtime
 
     return make

@@ -69,5 +69,7 @@ def test_the_manifest_points_at_the_routes_and_grants_what_the_plugin_calls():
         "usergroups:read",
         "commands",
         "groups:write",
+        "im:write",
+        "im:history",
     }
     assert needed <= scopes

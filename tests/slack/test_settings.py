@@ -15,7 +15,11 @@ def test_the_installed_distribution_registers_the_plugin_by_its_entry_point():
     manager = PluginManager(load_entry_points=True)
     [slack] = [info for info in manager.plugins() if info.name == "slack"]
     assert not slack.builtin and slack.version == "0.1.0"
-    assert slack.hooks == ("surge_register_channel_providers", "surge_web_routes")
+    assert slack.hooks == (
+        "surge_register_channel_providers",
+        "surge_register_pagers",
+        "surge_web_routes",
+    )
     assert "slack" in manager.channel_providers()
 
 

@@ -30,6 +30,7 @@ TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 RESPONDER, VIEWER, STRANGER = "U0RESP01", "U0VIEW01", "U0WHO001"  # users the tests map
 BOT = "UBOT0001"
+PEOPLE = {"ann": "U0ANN001", "bo": "U0BO0001", "mei": "U0MEI001"}  # rota people's Slack ids
 TEAM = "T0TEST01"
 _VALID_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
 
@@ -51,6 +52,7 @@ class Channel:
     creator: str = "UOTHER01"
     is_private: bool = False
     is_archived: bool = False
+    is_im: bool = False  # a direct message between the bot and one user
     topic: str = ""
     purpose: str = ""
     members: set[str] = field(default_factory=set)
@@ -64,6 +66,7 @@ class Channel:
             "is_channel": not self.is_private,
             "is_private": self.is_private,
             "is_archived": self.is_archived,
+            "is_im": self.is_im,
             "creator": self.creator,
             "topic": {"value": self.topic},
             "purpose": {"value": self.purpose},
@@ -125,6 +128,10 @@ class FakeSlack:
 
     def by_name(self, name: str) -> Channel:
         return next(channel for channel in self.channels.values() if channel.name == name)
+
+    def dm(self, user: str) -> Channel | None:
+        """The bot's direct-message channel with ``user``, once one was opened."""
+        return next((c for c in self.channels.values() if c.is_im and c.name == user), None)
 
     # -- the wire --
 
@@ -249,11 +256,27 @@ def _create(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
     return {"channel": channel.json()}
 
 
+def _open(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
+    users = [user for user in str(args.get("users") or "").split(",") if user]
+    if not users:
+        raise SlackRefusal("users_list_not_supplied")
+    if len(users) > 1:
+        raise SlackRefusal("not_implemented")  # group DMs: not what surge asks for
+    if users[0] not in slack.users:
+        raise SlackRefusal("user_not_found")
+    channel = slack.dm(users[0])
+    if channel is None:  # a DM's id starts with D; its name here is the user's id
+        channel = Channel(f"D{next(slack._ids):08d}", users[0], is_im=True)
+        channel.members = {BOT, users[0]}
+        slack.channels[channel.id] = channel
+    return {"channel": {"id": channel.id, "is_im": True, "user": users[0]}}
+
+
 def _list(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
     channels = [
         channel
         for channel in slack.channels.values()
-        if not (_flag(args.get("exclude_archived")) and channel.is_archived)
+        if not channel.is_im and not (_flag(args.get("exclude_archived")) and channel.is_archived)
     ]
     limit = int(args.get("limit") or 100)
     start = int(args.get("cursor") or 0)
@@ -369,6 +392,7 @@ def _usergroup_users(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
 _METHODS: dict[str, Handler] = {
     "auth.test": _auth_test,
     "conversations.create": _create,
+    "conversations.open": _open,
     "conversations.list": _list,
     "conversations.setTopic": _set("topic"),
     "conversations.setPurpose": _set("purpose"),

@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from surge.channels.provider import Message, Summary
+from surge.paging.spec import Page
 from surge_slack.texts import text
 
 SECTION_MAX = 3000  # characters Slack takes in one section's text
 ACK, ESCALATE, RESOLVE = "surge.ack", "surge.escalate", "surge.resolve"
+# a page's buttons, in the DM to the person paged (who may press them without a role)
+PAGE_ACK, PAGE_ESCALATE = "surge.page.ack", "surge.page.escalate"
 # Phase 2 (notices): an "Approve notice" button, action_id "surge.approve_notice", its value
 # the notice id; routes.py answers it once the notices service exists.
 APPROVE_NOTICE = "surge.approve_notice"
@@ -65,17 +68,40 @@ def summary_blocks(summary: Summary, locale: str) -> list[Block]:
     return blocks
 
 
+def _button(action: str, value: str, label: str, locale: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action,
+        "value": value,
+        "text": _plain(text(label, locale), 75),
+        **extra,
+    }
+
+
+def page_blocks(page: Page, locale: str) -> list[Block]:
+    """A page as a DM: its text, where it comes from, and Acknowledge and Escalate."""
+    incident = page.incident
+    context = f"surge · {text('incident', locale)} #{incident.id} · {text('paged', locale)}"
+    value = str(incident.id)
+    return [
+        {"type": "section", "text": _plain(page.text)},
+        {"type": "context", "elements": [_plain(context, 300)]},
+        {
+            "type": "actions",
+            "block_id": f"surge-page-{incident.id}",
+            "elements": [
+                _button(PAGE_ACK, value, "ack", locale, style="primary"),
+                _button(PAGE_ESCALATE, value, "escalate", locale, style="danger"),
+            ],
+        },
+    ]
+
+
 def _buttons(incident_id: int, locale: str) -> Block:
     value = str(incident_id)
 
     def button(action: str, label: str, **extra: Any) -> dict[str, Any]:
-        return {
-            "type": "button",
-            "action_id": action,
-            "value": value,
-            "text": _plain(text(label, locale), 75),
-            **extra,
-        }
+        return _button(action, value, label, locale, **extra)
 
     confirm = {
         "title": _plain(text("confirm_resolve", locale), 100),

@@ -27,7 +27,7 @@ from surge.scripts.model import LOCALES
 from surge.templating import TemplateError, Templates
 from surge.yamlcheck import Checker
 from surge_slack.blocks import message_blocks, summary_blocks, summary_text
-from surge_slack.workspace import MAX_PAGES, SlackError, SlackWorkspace
+from surge_slack.workspace import SlackError, SlackWorkspace
 
 DEFAULT_NAME = "inc-{{ incident.id }}-{{ name }}"
 DEFAULT_PURPOSE = "surge incident #{{ incident.id }}: {{ incident.title }}"
@@ -109,8 +109,12 @@ class SlackChannel(ChannelProvider):
         purpose = request.purpose or _render(self.purpose, context)
         await self.workspace.call("conversations.setTopic", channel=room, topic=topic[:250])
         await self.workspace.call("conversations.setPurpose", channel=room, purpose=purpose[:250])
-        await self._invite(room, [*self.invite, *request.invite])
-        return Room(room, str(channel["name"]), created=True)
+        people = {person.id: self.workspace.directory.slack_id(person) for person in request.people}
+        oncall = [slack_id for slack_id in people.values() if slack_id]
+        await self._invite(room, [*self.invite, *request.invite, *oncall])
+        missing = [person for person, slack_id in people.items() if not slack_id]
+        data = {"missing": missing} if missing else {}
+        return Room(room, str(channel["name"]), created=True, data=data)
 
     async def _create(self, base: str, recovering: bool) -> dict[str, Any]:
         """``conversations.create``; a taken name gets a suffix (``-2``, ``-3``…), unless
@@ -196,24 +200,8 @@ class SlackChannel(ChannelProvider):
     async def _find(self, target: str, key: str, since: datetime | None) -> Posted | None:
         """The message an earlier attempt posted, found by its key in the history."""
         oldest = since.timestamp() - 60 if since else None
-        cursor = ""
-        for _ in range(MAX_PAGES):
-            page = await self.workspace.call(
-                "conversations.history",
-                channel=target,
-                oldest=f"{oldest:.6f}" if oldest else None,
-                limit=200,
-                include_all_metadata=True,
-                cursor=cursor or None,
-            )
-            for item in page.get("messages") or []:
-                payload = (item.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("key") == key:
-                    return Posted(str(item["ts"]), target)
-            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
-            if not cursor:
-                return None
-        return None
+        found = await self.workspace.find_message(target, key, oldest)
+        return Posted(found, target) if found else None
 
     async def pin(self, posted: Posted) -> bool:
         try:

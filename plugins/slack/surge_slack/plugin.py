@@ -1,4 +1,5 @@
-"""The Slack plugin's hooks: the ``slack`` channel provider type and Slack's routes."""
+"""The Slack plugin's hooks: the ``slack`` channel provider and pager types, and Slack's
+routes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Iterable
 from aiohttp import web
 
 from surge.channels.provider import ProviderType
+from surge.paging.spec import PagerSpec
 from surge.plugin import hookimpl
-from surge_slack import __version__, routes
+from surge_slack import __version__, pager, routes
 from surge_slack.workspace import SlackWorkspace
 
 __all__ = ["__version__"]
@@ -17,6 +19,11 @@ __all__ = ["__version__"]
 @hookimpl
 def surge_register_channel_providers() -> Iterable[ProviderType]:
     return [ProviderType("slack", SlackWorkspace, "Slack: incident rooms, posts, pins, summaries")]
+
+
+@hookimpl
+def surge_register_pagers() -> Iterable[PagerSpec]:
+    return [pager.SPEC]
 
 
 @hookimpl

@@ -37,9 +37,11 @@ def add_routes(app: web.Application) -> None:
 async def slash_command(request: web.Request) -> web.Response:
     runtime, workspace, form = await _verified(request)
     user = form.get("user_id", "")
-    person = await workspace.directory.who(user)
-    locale = workspace.directory.locale_of(user)
-    answer = await respond.slash(runtime, person, user, form.get("text", ""), locale)
+    rota = runtime.engine.services.rota
+    directory = workspace.directory
+    person = await directory.who(user, rota)
+    locale = directory.locale_of(user, rota)
+    answer = await respond.slash(runtime, directory, person, user, form.get("text", ""), locale)
     return web.json_response({"response_type": "ephemeral", "text": answer})
 
 
@@ -52,8 +54,9 @@ async def interaction(request: web.Request) -> web.Response:
     actions = payload.get("actions") or []
     if not actions or not isinstance(actions[0], dict):
         raise web.HTTPBadRequest(reason="a block_actions payload needs actions")
-    person = await workspace.directory.who(user)
-    locale = workspace.directory.locale_of(user)
+    rota = runtime.engine.services.rota
+    person = await workspace.directory.who(user, rota)
+    locale = workspace.directory.locale_of(user, rota)
     action = actions[0]
     answer = await respond.button(
         runtime, person, user, str(action.get("action_id")), str(action.get("value")), locale

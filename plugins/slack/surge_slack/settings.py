@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from surge.config import Config
 from surge.scripts.model import LOCALES
 from surge.yamlcheck import Checker
+from surge.yamlpos import YNode
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 ROLES = ("viewer", "responder", "comms", "admin")
+DEFAULT_ROTA_ROLES = {"lead": "responder"}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -38,6 +40,8 @@ class SlackSettings:
     timeout: float = 10.0
     rate_limit_retries: int = 5  # 429s honoured (Retry-After) before a call fails
     users: dict[str, SlackUser] = field(default_factory=dict)
+    # rota roles (docs/rota.md) -> surge roles, for Slack users found in the rota
+    rota_roles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ROTA_ROLES))
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env) or None if self.token_env else None
@@ -60,6 +64,7 @@ def parse_settings(config: Config, check: Checker) -> SlackSettings | None:
         "timeout",
         "rate_limit_retries",
         "users",
+        "rota_roles",
     )
     # both named explicitly, so the config says which variables hold secrets (and surge
     # masks their values everywhere from the start)
@@ -86,16 +91,15 @@ def parse_settings(config: Config, check: Checker) -> SlackSettings | None:
             values["rate_limit_retries"] = retries
     if "users" in fields:
         values["users"] = _users(fields["users"], check)
+    if "rota_roles" in fields:
+        values["rota_roles"] = _rota_roles(fields["rota_roles"], check)
     base_url = str(values.get("base_url", DEFAULT_BASE_URL))
     if not base_url.startswith(("http://", "https://")):
         check.error(fields["base_url"].pos, "plugins.slack.base_url must start with https://")
     return SlackSettings(**values)  # type: ignore[arg-type]
 
 
-def _users(node: object, check: Checker) -> dict[str, SlackUser]:
-    from surge.yamlpos import YNode
-
-    assert isinstance(node, YNode)
+def _users(node: YNode, check: Checker) -> dict[str, SlackUser]:
     users: dict[str, SlackUser] = {}
     for user_id, child in (check.mapping(node, "plugins.slack.users") or {}).items():
         what = f"plugins.slack.users.{user_id}"
@@ -115,3 +119,12 @@ def _users(node: object, check: Checker) -> dict[str, SlackUser]:
         if name and role:
             users[user_id] = SlackUser(name, role, locale)
     return users
+
+
+def _rota_roles(node: YNode, check: Checker) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for rota_role, child in (check.mapping(node, "plugins.slack.rota_roles") or {}).items():
+        role = check.choice(child, f"plugins.slack.rota_roles.{rota_role}", ROLES)
+        if role:
+            found[rota_role] = role
+    return found

@@ -90,12 +90,37 @@ _TEXTS: dict[str, tuple[str, str, str]] = {  # key: (zh-CN, zh-TW, en)
     "what_resolve": ("解决事件", "解決事件", "resolve incidents"),
     "help": (
         "/surge trigger 预案 参数=值 … 触发预案\n"
-        "/surge status 查看未结束的事件\n/surge help 显示本帮助",
+        "/surge status 查看未结束的事件\n/surge who [团队] 查看当前值班\n/surge help 显示本帮助",
         "/surge trigger 預案 參數=值 … 觸發預案\n"
-        "/surge status 查看未結束的事件\n/surge help 顯示本說明",
+        "/surge status 查看未結束的事件\n/surge who [團隊] 查看目前值班\n/surge help 顯示本說明",
         "/surge trigger PLAYBOOK key=value … starts a playbook\n"
-        "/surge status lists the open incidents\n/surge help shows this",
+        "/surge status lists the open incidents\n/surge who [TEAM] shows who is on call\n"
+        "/surge help shows this",
     ),
+    "paged": ("呼叫", "呼叫", "page"),
+    "needs_paged": (
+        "responder，或被此事件呼叫",
+        "responder，或被此事件呼叫",
+        "responder, or to have been paged for it",
+    ),
+    "no_rota": (
+        "没有配置值班表（配置中的 rota:）。",
+        "沒有設定值班表（設定中的 rota:）。",
+        "No rota is configured (rota: in the config).",
+    ),
+    "no_team": (
+        "值班表中没有团队 {id}。已有：{known}",
+        "值班表中沒有團隊 {id}。已有：{known}",
+        "No team {id} in the rota. Known: {known}",
+    ),
+    "who_now": (
+        "当前值班（{zone} {time}）：",
+        "目前值班（{zone} {time}）：",
+        "On call now ({zone} {time}):",
+    ),
+    "who_nobody": ("现在没有人当班。", "現在沒有人當班。", "Nobody is on shift now."),
+    "who_standby": ("待命可用：", "待命可用：", "Standby, free: "),
+    "who_leads": ("负责人：", "負責人：", "Leads: "),
 }
 _INDEX = {"zh-CN": 0, "zh-TW": 1, "en": 2}
 

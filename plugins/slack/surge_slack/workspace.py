@@ -50,13 +50,102 @@ class SlackError(ChannelError):
         self.code = code
 
 
-class SlackWorkspace(ProviderConnection):
+class SlackApi:
+    """slack-sdk's client for one workspace's settings, and ``call`` with surge's errors.
+
+    Without ``session`` it makes (and ``close`` closes) its own; with one (the engine's
+    shared session, as a pager gets it) it uses that and leaves it open.
+    """
+
+    def __init__(
+        self, settings: SlackSettings, session: aiohttp.ClientSession | None = None
+    ) -> None:
+        self.api_settings = settings
+        self._client: AsyncWebClient | None = None
+        self._session = session
+        self._own_session = session is None
+
+    @property
+    def client(self) -> AsyncWebClient:
+        if self._client is None:
+            settings = self.api_settings
+            token = settings.token()
+            if token is None:
+                raise ChannelError(
+                    f"no Slack token: export {settings.token_env} (the bot's xoxb-… token)",
+                    retryable=False,
+                )
+            if self._session is None:
+                self._session = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=settings.timeout)
+                )
+            handlers = [
+                AsyncRateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
+                AsyncConnectionErrorRetryHandler(),
+            ]
+            self._client = AsyncWebClient(
+                token=token,
+                base_url=settings.base_url,
+                session=self._session,
+                timeout=int(max(1, settings.timeout)),
+                retry_handlers=handlers,
+                logger=log,
+            )
+        return self._client
+
+    async def call(self, method: str, **args: Any) -> dict[str, Any]:
+        """``method`` with ``args`` (form or JSON, as slack-sdk sends it); its answer, or
+        SlackError / ChannelError saying what went wrong."""
+        try:
+            response = await self.client.api_call(method, **_how(method, args))
+        except SlackApiError as error:
+            data = error.response.data if isinstance(error.response.data, dict) else {}
+            code = str(data.get("error") or f"HTTP {error.response.status_code}")
+            status = int(error.response.status_code)
+            raise SlackError(method, code, retryable=code in _RETRYABLE or status >= 500) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise ChannelError(f"Slack {method}: {type(error).__name__}: {error}") from None
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    async def find_message(
+        self, channel: str, key: str, oldest: float | None = None, pages: int = MAX_PAGES
+    ) -> str | None:
+        """The ts of the message in ``channel`` whose metadata carries ``key``."""
+        cursor = ""
+        for _ in range(pages):
+            page = await self.call(
+                "conversations.history",
+                channel=channel,
+                oldest=f"{oldest:.6f}" if oldest else None,
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor or None,
+            )
+            for item in page.get("messages") or []:
+                payload = (item.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("key") == key:
+                    return str(item["ts"])
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return None
+        return None
+
+    async def close(self) -> None:
+        if self._session is not None and self._own_session:
+            await self._session.close()
+            self._session = None
+        self._client = None
+
+
+class SlackWorkspace(SlackApi, ProviderConnection):
+    """The ``slack`` provider type's connection in one runtime: the client its channels
+    share, one lock per Slack channel, and who the workspace's users are."""
+
     def __init__(self, config: Config, check: Checker) -> None:
         self.config = config
         self.settings: SlackSettings | None = parse_settings(config, check)
-        self.directory = Directory(self.settings or SlackSettings())
-        self._client: AsyncWebClient | None = None
-        self._session: aiohttp.ClientSession | None = None
+        super().__init__(self.settings or SlackSettings())
+        self.directory = Directory(self.settings or SlackSettings(), config)
         self._locks: dict[str, asyncio.Lock] = {}
         self._ids: dict[str, str] = {}  # channel name -> id
         self._bot: str | None = None
@@ -73,48 +162,8 @@ class SlackWorkspace(ProviderConnection):
             return None
         return bind_channel(self, binding, check)
 
-    @property
-    def client(self) -> AsyncWebClient:
-        if self._client is None:
-            settings = self.settings or SlackSettings()
-            token = settings.token()
-            if token is None:
-                raise ChannelError(
-                    f"no Slack token: export {settings.token_env} (the bot's xoxb-… token)",
-                    retryable=False,
-                )
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=settings.timeout)
-            )
-            handlers = [
-                AsyncRateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
-                AsyncConnectionErrorRetryHandler(),
-            ]
-            self._client = AsyncWebClient(
-                token=token,
-                base_url=settings.base_url,
-                session=self._session,
-                retry_handlers=handlers,
-                logger=log,
-            )
-        return self._client
-
     def lock(self, channel: str) -> asyncio.Lock:
         return self._locks.setdefault(channel, asyncio.Lock())
-
-    async def call(self, method: str, **args: Any) -> dict[str, Any]:
-        """``method`` with ``args`` (form or JSON, as slack-sdk sends it); its answer, or
-        SlackError / ChannelError saying what went wrong."""
-        try:
-            response = await self.client.api_call(method, **_how(method, args))
-        except SlackApiError as error:
-            data = error.response.data if isinstance(error.response.data, dict) else {}
-            code = str(data.get("error") or f"HTTP {error.response.status_code}")
-            status = int(error.response.status_code)
-            raise SlackError(method, code, retryable=code in _RETRYABLE or status >= 500) from None
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise ChannelError(f"Slack {method}: {type(error).__name__}: {error}") from None
-        return dict(response.data) if isinstance(response.data, dict) else {}
 
     async def bot_user(self) -> str:
         if self._bot is None:
@@ -155,11 +204,6 @@ class SlackWorkspace(ProviderConnection):
                 raise SlackError("conversations.list", "channel_not_found", retryable=False)
             self._ids[name] = str(found["id"])
         return self._ids[name]
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        self._client = self._session = None
 
 
 # slack-sdk posts these as JSON (they carry blocks); the rest go as form fields

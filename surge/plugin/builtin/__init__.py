@@ -2,6 +2,7 @@
 
 from surge.plugin.builtin import (
     call_in,
+    chain,
     channel_email,
     channel_webhook,
     channels,
@@ -22,4 +23,6 @@ BUILTINS = (
     *(channels, hotline, channel_webhook, channel_email),
     # paging people along the rota, and calling in extra staff
     *(pagers, page, call_in),
+    # one playbook starting another
+    *(chain,),
 )

@@ -8,8 +8,8 @@ first run opened or sent instead of doing it twice.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
-from typing import TypeVar
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from surge.actions import ActionContext, ActionError, ActionResult, ActionSpec, Arg
 from surge.channels import posting, rooms
@@ -19,6 +19,7 @@ from surge.channels.messages import render_active, render_script
 from surge.channels.posting import PostFailed
 from surge.channels.provider import ChannelError, ChannelProvider
 from surge.plugin import hookimpl
+from surge.rota.model import Person
 from surge.scripts.active import Scripts
 from surge.scripts.rules import Rendered
 
@@ -53,9 +54,32 @@ async def _open(ctx: ActionContext) -> ActionResult:
         topic=str(ctx.args.get("topic") or ""),
         purpose=str(ctx.args.get("purpose") or ""),
         invite=[str(item) for item in ctx.args.get("invite") or []],
+        people=await _oncall(ctx),
         key=step_key(ctx),
     )
     return await _calling(channel, opening)
+
+
+async def _oncall(ctx: ActionContext) -> list[Person]:
+    """``invite_oncall``: true (who is on shift in every team) or a rota team's id; with
+    the people the incident's escalations paged, from the rota."""
+    wanted = ctx.args.get("invite_oncall")
+    if wanted is None or wanted is False:
+        return []
+    paging = ctx.services.pagers
+    if paging is None or paging.rota is None:
+        raise ActionError("invite_oncall needs a rota: set `rota:` in the config", retryable=False)
+    try:
+        return await paging.oncall(ctx.incident.id, None if wanted is True else str(wanted))
+    except ValueError as error:
+        raise ActionError(f"invite_oncall: {error}", retryable=False) from None
+
+
+def _check_open(args: Mapping[str, Any]) -> list[str]:
+    wanted = args.get("invite_oncall")
+    if wanted is None or isinstance(wanted, bool | str):
+        return []
+    return ["invite_oncall is true, false or a rota team's id"]
 
 
 async def _close(ctx: ActionContext) -> ActionResult:
@@ -123,7 +147,13 @@ def surge_register_actions() -> Iterable[ActionSpec]:
                 "topic": Arg("string", description="the room's topic"),
                 "purpose": Arg("string", description="what the room is for"),
                 "invite": Arg("list", description="people and groups, in the provider's ids"),
+                "invite_oncall": Arg(
+                    "any",
+                    description="true, or a rota team: invite who is on shift now and whom "
+                    "the incident's escalations paged",
+                ),
             },
+            check=_check_open,
             description="Open the incident's room on a channel (e.g. a new Slack channel).",
         ),
         ActionSpec(

@@ -170,7 +170,7 @@ def _admit(db: Connection, request: AdmitRequest, at: datetime) -> AdmitResult:
         seen = _seen(db, new.playbook_id, request.dedupe_key)
         # a repeat is a duplicate while its incident is open; once that one is closed, a
         # signal still firing is admitted again (and meets the cooldown)
-        if seen is not None and seen.status.is_open:
+        if seen is not None and (seen.status.is_open or request.once):
             return AdmitResult(Admitted.DUPLICATE, seen)
     open_now = open_in_group(db, new.playbook_id, new.group_key)
     if open_now is not None:
@@ -211,15 +211,16 @@ def _seen(db: Connection, playbook_id: str, dedupe_key: str) -> Incident | None:
 
 def _remember(db: Connection, request: AdmitRequest, incident_id: int, at: datetime) -> None:
     db.execute(
-        "INSERT INTO signals (playbook_id, dedupe_key, fingerprint, incident_id, labels,"
-        " first_at, last_at) VALUES (?,?,?,?,?,?,?)"
+        "INSERT INTO signals (playbook_id, dedupe_key, fingerprint, incident_id, firing, labels,"
+        " first_at, last_at) VALUES (?,?,?,?,?,?,?,?)"
         " ON CONFLICT (playbook_id, dedupe_key) DO UPDATE SET incident_id = excluded.incident_id,"
-        " firing = 1, last_at = excluded.last_at",
+        " firing = excluded.firing, last_at = excluded.last_at",
         (
             request.incident.playbook_id,
             request.dedupe_key or f"{request.fingerprint}@{ts(at)}",
             request.fingerprint,
             incident_id,
+            0 if request.once else 1,
             to_json(request.labels),
             ts(at),
             ts(at),

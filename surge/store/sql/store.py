@@ -50,10 +50,18 @@ from surge.store.sql.rows import (
 )
 from surge.store.sql.scripts import ScriptStore
 from surge.store.sql.signals import SignalStore
+from surge.store.sql.subscriptions import SubscriptionStore
 
 
 class SqlStore(
-    SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, ConsoleStore, Store
+    SignalStore,
+    ScriptStore,
+    ChannelStore,
+    AuditStore,
+    PagingStore,
+    SubscriptionStore,
+    ConsoleStore,
+    Store,
 ):
     def __init__(self, url: str, db: Database) -> None:
         self.url = url

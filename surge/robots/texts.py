@@ -1,0 +1,36 @@
+"""The few words surge itself writes around a script in a chat group, in zh-CN, zh-TW
+and en. What agents and customers read comes only from approved scripts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_TEXTS: dict[str, tuple[str, str, str]] = {  # key: (zh-CN, zh-TW, en)
+    "script": ("统一口径", "統一口徑", "Agreed script"),
+    "incident": ("事件", "事件", "Incident"),
+    "status": ("状态", "狀態", "Status"),
+    "severity": ("级别", "級別", "Severity"),
+    "hotline": ("临时热线", "臨時熱線", "Hotline"),
+    "latest": ("最新进展", "最新進展", "Latest"),
+    "part": ("（第 {n}/{total} 段）", "（第 {n}/{total} 段）", "(part {n} of {total})"),
+    "update": (
+        "更新第 {n} 条摘要（{at} 发出）",
+        "更新第 {n} 則摘要（{at} 發出）",
+        "Update to summary {n} (posted {at})",
+    ),
+    "summary": ("事件摘要", "事件摘要", "Incident summary"),
+    "page": ("呼叫", "呼叫", "Page"),
+    "triggered": ("已触发", "已觸發", "triggered"),
+    "acknowledged": ("已确认", "已確認", "acknowledged"),
+    "mitigated": ("已缓解", "已緩解", "mitigated"),
+    "resolved": ("已解决", "已解決", "resolved"),
+    "cancelled": ("已取消", "已取消", "cancelled"),
+}
+_INDEX = {"zh-CN": 0, "zh-TW": 1, "en": 2}
+
+
+def text(key: str, locale: str, **values: Any) -> str:
+    """The text ``key`` in ``locale`` (English for a locale surge does not know); values
+    are filled in as data with ``str.format``."""
+    wording = _TEXTS[key][_INDEX.get(locale, 2)]
+    return wording.format(**values) if values else wording
