@@ -10,7 +10,8 @@ from surge.audit.log import AuditLog
 from surge.channels.events import SummaryUpdates
 from surge.channels.hub import Channels
 from surge.config import DEFAULT_SCRIPTS, Config
-from surge.engine.engine import Engine
+from surge.customers.service import Customers
+from surge.engine.engine import Clock, Engine, utcnow
 from surge.metrics import Metrics
 from surge.paging.service import Paging
 from surge.paging.setup import configure_pagers, load_rota
@@ -80,9 +81,14 @@ class Runtime:
 
 
 def build_runtime(
-    config: Config, *, extra_plugins: Iterable[object] = (), load_entry_points: bool = True
+    config: Config,
+    *,
+    extra_plugins: Iterable[object] = (),
+    load_entry_points: bool = True,
+    clock: Clock = utcnow,
 ) -> Runtime:
-    """Load plugins, playbooks and response scripts; nothing is opened yet.
+    """Load plugins, playbooks and response scripts; nothing is opened yet. Every part
+    tells the time by ``clock`` (the engine's; `surge demo` runs a faster one).
 
     Playbooks and scripts that fail validation are left out and listed in ``problems``.
     """
@@ -99,7 +105,7 @@ def build_runtime(
     playbooks, problems = PlaybookLibrary.load(config.playbooks, actions, templates)
     scripts, script_problems = load_scripts(config, templates)
     store = open_store(config.store)
-    engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics())
+    engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics(), clock)
     engine.services.scripts = Scripts(scripts, store, templates)
     rota, rota_problems = load_rota(config)
     pagers, pager_problems = configure_pagers(config, plugins.pager_types())
@@ -117,6 +123,7 @@ def build_runtime(
     leader = Leader(store, engine.id, config.replicas)
     triggers = Triggers(engine, config, leader)
     engine.services.chains = Chains(engine, triggers.admission)
+    engine.services.customers = Customers(store, engine.clock)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
     return Runtime(

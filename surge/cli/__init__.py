@@ -8,7 +8,19 @@ import sys
 from collections.abc import Sequence
 
 from surge import __version__
-from surge.cli import audit, commands, db, openapi, rota, scripts, silences, simulate, staffing
+from surge.cli import (
+    audit,
+    commands,
+    customers,
+    db,
+    demo,
+    openapi,
+    rota,
+    scripts,
+    silences,
+    simulate,
+    staffing,
+)
 from surge.cli.backend import CliError
 from surge.cli.render import err
 from surge.cli.serve import serve
@@ -120,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         change.add_argument("--note", "-m", default="", help="shown on the timeline")
 
     silences.add_parser(sub, remote)
+    customers.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)
@@ -127,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     rota.add_parser(sub, common)
     staffing.add_parser(sub, common)
     db.add_parsers(sub, common)
+    demo.add_parser(sub)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 
@@ -146,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "demo":
+            return demo.command(args)
         return asyncio.run(commands.dispatch(args))
     except ConfigError as error:
         for problem in error.problems:

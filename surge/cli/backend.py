@@ -19,6 +19,7 @@ from surge.audit import changes
 from surge.audit.actor import Actor
 from surge.audit.changes import Change
 from surge.audit.query import QueryError, parse_query
+from surge.customers.service import CustomerError, Customers, NoIncident
 from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
 from surge.playbook.params import ParamError
 from surge.runtime import Runtime
@@ -72,6 +73,13 @@ class Backend(ABC):
     @abstractmethod
     async def audit(self, filters: dict[str, str]) -> Json:
         """``GET /api/v1/audit``'s answer for these query parameters."""
+
+    @abstractmethod
+    async def customers(self, incident_id: int) -> list[Json]:
+        """The incident's affected customers, as ``GET …/customers`` lists them."""
+
+    @abstractmethod
+    async def add_customer(self, incident_id: int, body: Json) -> Json: ...
 
     async def engine_seen(self) -> bool:
         return True
@@ -179,6 +187,29 @@ class LocalBackend(Backend):
             "next_before": found[-1].id if more else None,
         }
 
+    def _customers(self) -> Customers:
+        customers = self.runtime.engine.services.customers
+        assert customers is not None  # the runtime always sets it
+        return customers
+
+    async def customers(self, incident_id: int) -> list[Json]:
+        try:
+            found = await self._customers().list(incident_id)
+        except NoIncident:
+            raise CliError(f"no incident {incident_id}") from None
+        return [serialize.customer(item, contact=True) for item in found]
+
+    async def add_customer(self, incident_id: int, body: Json) -> Json:
+        try:
+            added, created = await self._customers().add(incident_id, body, self.actor.name)
+        except NoIncident:
+            raise CliError(f"no incident {incident_id}") from None
+        except CustomerError as error:
+            raise CliError("invalid customer", 2, error.problems) from None
+        if created:
+            await self._audit(changes.customer_added(added))
+        return serialize.customer(added, contact=True)
+
     async def engine_seen(self) -> bool:
         lease = self.runtime.config.engine.lease
         since = self.runtime.engine.clock() - timedelta(seconds=max(3 * lease, 10))
@@ -276,6 +307,14 @@ class HttpBackend(Backend):
 
     async def audit(self, filters: dict[str, str]) -> Json:
         data: Json = await self._call("GET", "/api/v1/audit", params=list(filters.items()))
+        return data
+
+    async def customers(self, incident_id: int) -> list[Json]:
+        data = await self._call("GET", f"/api/v1/incidents/{incident_id}/customers")
+        return list(data["customers"])
+
+    async def add_customer(self, incident_id: int, body: Json) -> Json:
+        data: Json = await self._call("POST", f"/api/v1/incidents/{incident_id}/customers", body)
         return data
 
     async def close(self) -> None:

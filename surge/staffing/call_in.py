@@ -23,7 +23,7 @@ from surge.paging.service import Paging
 from surge.rota.model import Level, Policy, Target
 from surge.rota.oncall import standby_available, who
 from surge.staffing.plan import Demand, parse_target, plan
-from surge.triggers.prometheus import PrometheusClient, PrometheusUnavailable
+from surge.triggers.prometheus import PrometheusUnavailable, query_source
 
 FIXED = (0, 0)  # a call-in has one round and one level; its people grow as it goes
 
@@ -86,12 +86,11 @@ async def _begin(ctx: ActionContext, paging: Paging, policy: Policy, team: str) 
 
 
 async def _measure(ctx: ActionContext) -> tuple[float, float]:
-    settings = ctx.config.prometheus
-    if settings is None:
+    client = query_source(ctx.services, ctx.config.prometheus, ctx.http)
+    if client is None:
         raise ActionError(
             "staff.call_in reads Prometheus: set `prometheus: {url: …}`", retryable=False
         )
-    client = PrometheusClient(settings, ctx.http)
     values = []
     for name in ("rate_query", "aht_query"):
         query = str(ctx.args[name])

@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from surge.customers.storage import CustomerStorage
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.store.records import (
     ActiveScript,
@@ -57,7 +58,7 @@ class GroupBusy(Exception):
         self.incident = incident
 
 
-class Store(SubscriptionStorage, ABC):
+class Store(SubscriptionStorage, CustomerStorage, ABC):
     url: str
 
     @abstractmethod

@@ -7,11 +7,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 
 from surge.config import PrometheusSettings
+
+if TYPE_CHECKING:
+    from surge.services import Services
 
 
 class PrometheusUnavailable(Exception):
@@ -54,6 +57,16 @@ class PrometheusClient:
             reason = body.get("error") if isinstance(body, dict) else None
             raise PrometheusUnavailable(f"HTTP {response.status}: {reason or 'not a query result'}")
         return parse_vector(body.get("data"))
+
+
+def query_source(
+    services: Services, settings: PrometheusSettings | None, session: aiohttp.ClientSession
+) -> DataSource | None:
+    """Where PromQL is answered: the source the runtime was given (the demo's simulator),
+    else the configured Prometheus, else nowhere."""
+    if services.metrics is not None:
+        return services.metrics
+    return PrometheusClient(settings, session) if settings is not None else None
 
 
 def parse_vector(data: Any) -> list[Sample]:

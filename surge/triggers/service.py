@@ -13,10 +13,11 @@ from surge.playbook.model import MetricTrigger
 from surge.replicas import Leader
 from surge.triggers.admission import Admission
 from surge.triggers.alerts import AlertIntake
-from surge.triggers.prometheus import PrometheusClient
+from surge.triggers.prometheus import query_source
 from surge.triggers.watcher import MetricWatcher
 
 log = logging.getLogger(__name__)
+DEFAULT_INTERVAL = 15.0  # seconds between rounds when no `prometheus:` says otherwise
 
 
 class Triggers:
@@ -29,6 +30,8 @@ class Triggers:
         self.watcher: MetricWatcher | None = None
         self._task: asyncio.Task[None] | None = None
         self._now = asyncio.Event()  # set when this replica becomes the leader
+        # seconds between evaluation rounds (a simulated source may be asked more often)
+        self.interval = config.prometheus.interval if config.prometheus else DEFAULT_INTERVAL
 
     def metric_triggers(self) -> int:
         return sum(
@@ -38,13 +41,12 @@ class Triggers:
         )
 
     async def start(self) -> None:
-        settings = self.config.prometheus
-        if settings is None or not self.metric_triggers():
+        source = query_source(self.engine.services, self.config.prometheus, self.engine.http)
+        if source is None or not self.metric_triggers():
             return
-        source = PrometheusClient(settings, self.engine.http)
         self.watcher = MetricWatcher(self.engine, self.admission, source)
         self.leader.listeners.append(lambda leading: self._now.set() if leading else None)
-        self._task = asyncio.create_task(self._loop(settings.interval), name="surge-metrics")
+        self._task = asyncio.create_task(self._loop(self.interval), name="surge-metrics")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -73,7 +75,7 @@ class Triggers:
 
     def status(self) -> dict[str, object]:
         """For /readyz: whether this replica evaluates, and each metric trigger's health."""
-        if self.config.prometheus is None:
+        if self.config.prometheus is None and self.engine.services.metrics is None:
             found = self.metric_triggers()
             note = f"{found} metric trigger(s) but no `prometheus:` in the config" if found else ""
             return {"metric_triggers": found, "evaluating": False, "note": note}

@@ -27,6 +27,7 @@ from surge.store.sql.audit import AuditStore
 from surge.store.sql.channels import ChannelStore
 from surge.store.sql.connection import Connection, Database, IntegrityError
 from surge.store.sql.console import ConsoleStore
+from surge.store.sql.customers import CustomerStore
 from surge.store.sql.paging import PagingStore
 from surge.store.sql.rows import (
     OPEN_RUN,
@@ -61,6 +62,7 @@ class SqlStore(
     PagingStore,
     SubscriptionStore,
     ConsoleStore,
+    CustomerStore,
     Store,
 ):
     def __init__(self, url: str, db: Database) -> None:

@@ -1,8 +1,9 @@
 """The SQLite file itself: connection, pragmas, migrations, and where transactions run.
 
-Each transaction runs as one call on a single worker thread, so blocking SQLite calls never
-stall the event loop and two transactions never interleave. (aiosqlite hops threads once
-per statement; a whole transaction per hop is atomic without extra locks, and cheaper.)
+Transactions run on a single thread of their own (``surge.store.sqlite.worker``), so
+blocking SQLite calls never stall the event loop and two transactions never interleave;
+writes that queue up meanwhile commit together. (aiosqlite hops threads once per
+statement; a whole transaction per hop is atomic without extra locks, and cheaper.)
 Write transactions use ``BEGIN IMMEDIATE`` so several processes on one file (the server
 and the CLI) queue on the write lock instead of failing.
 """
@@ -10,10 +11,10 @@ and the CLI) queue on the write lock instead of failing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +29,7 @@ from surge.store.sql.connection import (
     in_dependency_order,
 )
 from surge.store.sql.migrations import Migration, apply_pending
+from surge.store.sqlite.worker import TransactionThread
 
 T = TypeVar("T")
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -88,36 +90,23 @@ class SqliteDatabase(Database):
         self.synchronous = options.get("synchronous", "normal").upper()
         if self.synchronous not in SYNCHRONOUS:
             raise StoreError(f"{url}: synchronous must be off, normal, full or extra")
-        self._executor: ThreadPoolExecutor | None = None
-        self._db: SqliteConnection | None = None
+        self._thread: TransactionThread | None = None
 
     async def run(self, work: Work[T]) -> T:
         """``work(connection)`` on the store's thread; for reads."""
-        return await self._on_thread(work)
+        return await self._on_thread(work, writes=False)
 
     async def write(self, work: Work[T], *, queue: str | None = None) -> T:
-        """``work(connection)`` in one write transaction, rolled back if it raises (one at a
-        time: ``queue`` changes nothing here)."""
+        """``work(connection)`` in a write transaction, rolled back if it raises; writes
+        queued meanwhile share one commit (``surge.store.sqlite.worker``). ``queue``
+        changes nothing here: SQLite runs one write at a time anyway."""
+        return await self._on_thread(work, writes=True)
 
-        def transaction(db: SqliteConnection) -> T:
-            db.raw.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(db)
-                db.raw.execute("COMMIT")  # may fail too (a full disk): then roll back
-            except BaseException:
-                if db.raw.in_transaction:
-                    db.raw.execute("ROLLBACK")
-                raise
-            return result
-
-        return await self._on_thread(transaction)
-
-    async def _on_thread(self, call: Callable[[SqliteConnection], T]) -> T:
-        if self._executor is None or self._db is None:
+    async def _on_thread(self, call: Callable[[SqliteConnection], T], *, writes: bool) -> T:
+        if self._thread is None:
             raise StoreError("the store is not open")
-        db = self._db
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, call, db)
+            return await self._thread.submit(call, writes=writes)
         except sqlite3.OperationalError as error:
             if not self._unavailable(error):
                 raise
@@ -125,14 +114,14 @@ class SqliteDatabase(Database):
 
     async def open(self, *, migrate: bool = True) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="surge-sqlite")
-        loop = asyncio.get_running_loop()
+        thread = TransactionThread(asyncio.get_running_loop())
         try:
-            raw = await loop.run_in_executor(self._executor, self._connect)
+            await thread.start(lambda: SqliteConnection(self._connect()))
         except sqlite3.Error as error:
+            await asyncio.to_thread(thread.stop)
             kind = StoreUnavailable if self._unavailable(error) else StoreError
             raise kind(f"cannot open {self.path}: {self._why(error)}") from None
-        self._db = SqliteConnection(raw)
+        self._thread = thread
         if migrate:
             await self.migrate()
 
@@ -161,13 +150,12 @@ class SqliteDatabase(Database):
         return str(error)
 
     async def close(self) -> None:
-        if self._db is not None and self._executor is not None:
-            db = self._db.raw
-            await asyncio.get_running_loop().run_in_executor(self._executor, db.close)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-        self._db = None
-        self._executor = None
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            await thread.submit(lambda db: db.raw.close(), writes=False)
+        await asyncio.to_thread(thread.stop)
 
     async def migrate(self, *, dry_run: bool = False) -> list[Migration]:
         return await self.write(
