@@ -29,6 +29,7 @@ from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
 from surge.replicas import ReplicaSettings, parse_replicas
 from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
+from surge.subscriptions.config import SubscriptionSettings, parse_subscriptions
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
 
@@ -127,6 +128,7 @@ class Config:
     pagers: PagerSettings = field(default_factory=PagerSettings)
     replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
     console: ConsoleSettings = field(default_factory=ConsoleSettings)  # surge/web/console
+    subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -202,6 +204,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "pagers",
         "replicas",
         "console",
+        "subscriptions",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -251,6 +254,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.replicas = parse_replicas(fields["replicas"], check)
     if "console" in fields:
         config.console = parse_console(fields["console"], check)
+    if "subscriptions" in fields:
+        config.subscriptions = parse_subscriptions(fields["subscriptions"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 
