@@ -22,6 +22,7 @@ from surge.channels.config import (
     parse_hotlines,
     parse_plugins,
 )
+from surge.console_settings import ConsoleSettings, parse_console
 from surge.mail import SmtpSettings, parse_smtp
 from surge.notices.components import parse_components
 from surge.notices.model import Component
@@ -129,6 +130,7 @@ class Config:
     pagers: PagerSettings = field(default_factory=PagerSettings)
     replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
     components: tuple[Component, ...] = ()  # what the status page shows (surge/notices)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)  # surge/web/console
     subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
@@ -149,6 +151,7 @@ class Config:
             found.extend(setting_secrets(binding.node.plain()))
         found.extend(self.pagers.secrets())
         found.append(urlsplit(self.store).password)  # postgresql://user:PASSWORD@host/db
+        found.append(self.console.configured_secret())
         return [secret for secret in found if secret]
 
 
@@ -204,6 +207,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "pagers",
         "replicas",
         "components",
+        "console",
         "subscriptions",
         *RESERVED_SECTIONS,
     )
@@ -254,6 +258,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.replicas = parse_replicas(fields["replicas"], check)
     if "components" in fields:
         config.components = parse_components(fields["components"], check)
+    if "console" in fields:
+        config.console = parse_console(fields["console"], check)
     if "subscriptions" in fields:
         config.subscriptions = parse_subscriptions(fields["subscriptions"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
