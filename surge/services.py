@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from surge.channels.hub import Channels
     from surge.customers.service import Customers
     from surge.paging.service import Paging
+    from surge.report.build import Reports
     from surge.rota.model import Rota
     from surge.scripts.active import Scripts
     from surge.triggers.chain import Chains
@@ -35,3 +36,4 @@ class Services:
     # where PromQL queries (metric triggers, staff.call_in) are answered: None is the
     # config's Prometheus; `surge demo` puts its metrics simulator here
     metrics: DataSource | None = None
+    reports: Reports | None = None  # post-incident reports (surge/report)

@@ -15,6 +15,7 @@ from surge.cli import (
     db,
     demo,
     openapi,
+    report,
     rota,
     scripts,
     silences,
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     silences.add_parser(sub, remote)
     customers.add_parser(sub, remote)
+    report.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)
