@@ -28,6 +28,7 @@ from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
 from surge.replicas import ReplicaSettings, parse_replicas
 from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
+from surge.subscriptions.config import SubscriptionSettings, parse_subscriptions
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
 
@@ -125,6 +126,7 @@ class Config:
     rota: Path | None = None  # config/rota.yaml: people, shifts, escalation policies
     pagers: PagerSettings = field(default_factory=PagerSettings)
     replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
+    subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -198,6 +200,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "rota",
         "pagers",
         "replicas",
+        "subscriptions",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -245,6 +248,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.pagers = parse_pagers(fields["pagers"], check)
     if "replicas" in fields:
         config.replicas = parse_replicas(fields["replicas"], check)
+    if "subscriptions" in fields:
+        config.subscriptions = parse_subscriptions(fields["subscriptions"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 

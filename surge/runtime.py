@@ -23,6 +23,7 @@ from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
 from surge.store.base import Store
+from surge.subscriptions.service import Subscriptions
 from surge.templating import Templates
 from surge.triggers.chain import Chains
 from surge.triggers.service import Triggers
@@ -66,9 +67,13 @@ class Runtime:
         )
         await self.wakeups.start()
         await self.triggers.start()
+        if self.engine.services.subscriptions is not None:
+            await self.engine.services.subscriptions.worker.start()
 
     async def close(self) -> None:
         await self.triggers.stop()
+        if self.engine.services.subscriptions is not None:
+            await self.engine.services.subscriptions.worker.stop()
         if self.wakeups is not None:
             await self.wakeups.stop()
         await self.leader.stop()
@@ -128,6 +133,7 @@ def build_runtime(
     engine.services.reports = Reports(engine)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
+    engine.services.subscriptions = Subscriptions(config, store, engine.clock, engine.id)
     return Runtime(
         config=config,
         plugins=plugins,
