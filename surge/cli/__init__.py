@@ -21,6 +21,7 @@ from surge.cli import (
     silences,
     simulate,
     staffing,
+    subscribers,
 )
 from surge.cli.backend import CliError
 from surge.cli.render import err
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     silences.add_parser(sub, remote)
     customers.add_parser(sub, remote)
     report.add_parser(sub, remote)
+    subscribers.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)

@@ -50,6 +50,7 @@ async def dispatch(args: argparse.Namespace) -> int:
         "silence": silence,
         "customers": customers_command,
         "report": report_command,
+        "subscribers": subscribers_command,
         "simulate": simulate_command,
         "scripts": scripts_command,
         "audit": audit_command,
@@ -355,6 +356,12 @@ async def customers_command(args: argparse.Namespace) -> int:
 
 async def report_command(args: argparse.Namespace) -> int:
     from surge.cli.report import command
+
+    return await _with_backend(args, command(args))
+
+
+async def subscribers_command(args: argparse.Namespace) -> int:
+    from surge.cli.subscribers import command
 
     return await _with_backend(args, command(args))
 
