@@ -26,6 +26,7 @@ from surge.store.records import (
 from surge.store.sql.audit import AuditStore
 from surge.store.sql.channels import ChannelStore
 from surge.store.sql.connection import Connection, Database, IntegrityError
+from surge.store.sql.console import ConsoleStore
 from surge.store.sql.customers import CustomerStore
 from surge.store.sql.paging import PagingStore
 from surge.store.sql.rows import (
@@ -60,6 +61,7 @@ class SqlStore(
     AuditStore,
     PagingStore,
     SubscriptionStore,
+    ConsoleStore,
     CustomerStore,
     Store,
 ):
