@@ -20,6 +20,7 @@ from surge.store.records import (
     AuditEntry,
     AuditQuery,
     ChannelMessage,
+    ChannelNotice,
     ChannelRoom,
     ConsoleSession,
     EngineRecord,
@@ -319,6 +320,14 @@ class Store(SubscriptionStorage, CustomerStorage, ABC):
     @abstractmethod
     async def save_channel_message(self, message: ChannelMessage) -> None:
         """Insert the message, or replace the one with the same key."""
+
+    @abstractmethod
+    async def channel_notice(self, notice_id: int, channel: str) -> ChannelNotice | None:
+        """The message that shows the notice on ``channel``, if one was posted (or tried)."""
+
+    @abstractmethod
+    async def save_channel_notice(self, record: ChannelNotice) -> None:
+        """Insert the record, or replace the one of that notice and channel."""
 
     @abstractmethod
     async def hotline(self, incident_id: int, hotline: str) -> HotlineRecord | None: ...

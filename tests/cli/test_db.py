@@ -22,6 +22,7 @@ from surge.store.records import (
     Approval,
     AuditEntry,
     ChannelMessage,
+    ChannelNotice,
     ChannelRoom,
     ConsoleSession,
     EngineRecord,
@@ -149,6 +150,9 @@ async def page_and_open_channels(store: Store, incident_id: int, now: datetime) 
         )
     )
     await store.save_hotline(HotlineRecord(incident_id, "hotline", RoomState.OPEN, now, "400-1"))
+    await store.save_channel_notice(
+        ChannelNotice(1, "agents", MessageState.SENT, now, "slack", "C2", "1.6", 1, True)
+    )
 
 
 async def subscribe_and_deliver(store: Store, now: datetime) -> None:

@@ -24,6 +24,7 @@ from surge.store.records import (
     TokenRecord,
 )
 from surge.store.sql.audit import AuditStore
+from surge.store.sql.channel_notices import ChannelNoticeStore
 from surge.store.sql.channels import ChannelStore
 from surge.store.sql.connection import Connection, Database, IntegrityError
 from surge.store.sql.console import ConsoleStore
@@ -58,6 +59,7 @@ class SqlStore(
     SignalStore,
     ScriptStore,
     ChannelStore,
+    ChannelNoticeStore,
     AuditStore,
     PagingStore,
     SubscriptionStore,
