@@ -19,6 +19,7 @@ from surge.paging.setup import configure_pagers, load_rota
 from surge.playbook.library import PlaybookLibrary
 from surge.plugin.manager import PluginManager
 from surge.replicas import Leader, Wakeups
+from surge.report.build import Reports
 from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
@@ -131,6 +132,7 @@ def build_runtime(
     triggers = Triggers(engine, config, leader)
     engine.services.chains = Chains(engine, triggers.admission)
     engine.services.customers = Customers(store, engine.clock)
+    engine.services.reports = Reports(engine)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
     engine.services.subscriptions = Subscriptions(config, store, engine.clock, engine.id)

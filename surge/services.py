@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from surge.customers.service import Customers
     from surge.notices.service import Notices
     from surge.paging.service import Paging
+    from surge.report.build import Reports
     from surge.rota.model import Rota
     from surge.scripts.active import Scripts
     from surge.subscriptions.service import Subscriptions
@@ -39,3 +40,4 @@ class Services:
     # config's Prometheus; `surge demo` puts its metrics simulator here
     metrics: DataSource | None = None
     notices: Notices | None = None  # status notices, components, the banner (surge/notices)
+    reports: Reports | None = None  # post-incident reports (surge/report)
