@@ -12,6 +12,7 @@ from surge.plugin.builtin import (
     log,
     page,
     pagers,
+    report,
     script,
     set_status,
     wait,
@@ -26,4 +27,6 @@ BUILTINS = (
     *(pagers, page, call_in),
     # one playbook starting another; the customers an incident concerns
     *(chain, customers),
+    # the post-incident report, sent on resolve
+    *(report,),
 )
