@@ -13,6 +13,7 @@ from surge.config import DEFAULT_SCRIPTS, Config
 from surge.customers.service import Customers
 from surge.engine.engine import Clock, Engine, utcnow
 from surge.metrics import Metrics
+from surge.notices.service import Notices
 from surge.paging.service import Paging
 from surge.paging.setup import configure_pagers, load_rota
 from surge.playbook.library import PlaybookLibrary
@@ -113,6 +114,7 @@ def build_runtime(
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics(), clock)
     engine.services.scripts = Scripts(scripts, store, templates)
+    engine.services.notices = Notices(engine, config.components)
     rota, rota_problems = load_rota(config)
     pagers, pager_problems = configure_pagers(config, plugins.pager_types())
     engine.services.rota = rota

@@ -10,6 +10,7 @@ from surge.plugin.builtin import (
     customers,
     hotline,
     log,
+    notices,
     page,
     pagers,
     report,
@@ -29,4 +30,6 @@ BUILTINS = (
     *(chain, customers),
     # the post-incident report, sent on resolve
     *(report,),
+    # status notices and the banner
+    notices,
 )
