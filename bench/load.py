@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +61,17 @@ class Load:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    cpu_seconds: float = math.nan  # the server's CPU time during the load, where measured
 
     @property
     def ok_per_second(self) -> float:
         """Requests answered 2xx/3xx per second: each carries one alert."""
         return (self.requests - self.status_errors) / self.seconds
+
+    @property
+    def ok_per_cpu_second(self) -> float:
+        """Alerts taken per second of the server's CPU: what a busy machine moves least."""
+        return (self.requests - self.status_errors) / self.cpu_seconds
 
 
 def wrk_binary() -> str:

@@ -22,12 +22,14 @@ from surge.channels.config import (
     parse_hotlines,
     parse_plugins,
 )
+from surge.console_settings import ConsoleSettings, parse_console
 from surge.mail import SmtpSettings, parse_smtp
 from surge.paging.config import PagerSettings, parse_pagers
 from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
 from surge.replicas import ReplicaSettings, parse_replicas
 from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
+from surge.subscriptions.config import SubscriptionSettings, parse_subscriptions
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
 
@@ -125,6 +127,8 @@ class Config:
     rota: Path | None = None  # config/rota.yaml: people, shifts, escalation policies
     pagers: PagerSettings = field(default_factory=PagerSettings)
     replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)  # surge/web/console
+    subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -144,6 +148,7 @@ class Config:
             found.extend(setting_secrets(binding.node.plain()))
         found.extend(self.pagers.secrets())
         found.append(urlsplit(self.store).password)  # postgresql://user:PASSWORD@host/db
+        found.append(self.console.configured_secret())
         return [secret for secret in found if secret]
 
 
@@ -198,6 +203,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "rota",
         "pagers",
         "replicas",
+        "console",
+        "subscriptions",
         *RESERVED_SECTIONS,
     )
     fields = check.keys(tree, "the config", allowed)
@@ -245,6 +252,10 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.pagers = parse_pagers(fields["pagers"], check)
     if "replicas" in fields:
         config.replicas = parse_replicas(fields["replicas"], check)
+    if "console" in fields:
+        config.console = parse_console(fields["console"], check)
+    if "subscriptions" in fields:
+        config.subscriptions = parse_subscriptions(fields["subscriptions"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}
     return config
 

@@ -1,4 +1,4 @@
-"""Keeping secrets out of timelines, logs and pages."""
+"""Keeping secrets, and customers' contacts, out of timelines, logs and pages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ MASK = "***"
 SENSITIVE_KEY = re.compile(
     r"(secret|token|password|passwd|authorization|api[_-]?key|webhook[_-]?key|signature)", re.I
 )
+
+# personal data that a step may pass on (``customers.collect``'s customers): kept out of
+# the timeline and the stored arguments like a secret
+PERSONAL_KEY = re.compile(r"(^|_)contact$", re.I)
+
+
+def _masked(key: object) -> bool:
+    return isinstance(key, str) and bool(SENSITIVE_KEY.search(key) or PERSONAL_KEY.search(key))
 
 
 def sensitive_values(mapping: Mapping[str, str]) -> list[str]:
@@ -35,12 +43,7 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {
-                key: MASK
-                if isinstance(key, str) and SENSITIVE_KEY.search(key)
-                else self.value(item)
-                for key, item in value.items()
-            }
+            return {key: MASK if _masked(key) else self.value(item) for key, item in value.items()}
         if isinstance(value, list | tuple):
             return [self.value(item) for item in value]
         return value

@@ -68,8 +68,14 @@ SEND_ALERTS = Permission(
     "deliver Alertmanager notifications to the webhook",
 )
 AUDIT = Permission("audit", (), "read the audit log")
+PUBLISH = Permission(
+    "publish",
+    (COMMS,),
+    "draft, publish, update and resolve status notices; see and remove the customers "
+    "subscribed to them and each delivery",
+)
 
-PERMISSIONS = (READ, TRIGGER, RESPOND, SEND_ALERTS, AUDIT)
+PERMISSIONS = (READ, TRIGGER, RESPOND, SEND_ALERTS, AUDIT, PUBLISH)
 
 
 def permission_of(grants: Iterable[Permission | str]) -> Permission:

@@ -10,6 +10,7 @@ from surge.audit.log import AuditLog
 from surge.channels.events import SummaryUpdates
 from surge.channels.hub import Channels
 from surge.config import DEFAULT_SCRIPTS, Config
+from surge.customers.service import Customers
 from surge.engine.engine import Clock, Engine, utcnow
 from surge.metrics import Metrics
 from surge.paging.service import Paging
@@ -21,6 +22,7 @@ from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
 from surge.store.base import Store
+from surge.subscriptions.service import Subscriptions
 from surge.templating import Templates
 from surge.triggers.chain import Chains
 from surge.triggers.service import Triggers
@@ -64,9 +66,13 @@ class Runtime:
         )
         await self.wakeups.start()
         await self.triggers.start()
+        if self.engine.services.subscriptions is not None:
+            await self.engine.services.subscriptions.worker.start()
 
     async def close(self) -> None:
         await self.triggers.stop()
+        if self.engine.services.subscriptions is not None:
+            await self.engine.services.subscriptions.worker.stop()
         if self.wakeups is not None:
             await self.wakeups.stop()
         await self.leader.stop()
@@ -122,8 +128,10 @@ def build_runtime(
     leader = Leader(store, engine.id, config.replicas)
     triggers = Triggers(engine, config, leader)
     engine.services.chains = Chains(engine, triggers.admission)
+    engine.services.customers = Customers(store, engine.clock)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
+    engine.services.subscriptions = Subscriptions(config, store, engine.clock, engine.id)
     return Runtime(
         config=config,
         plugins=plugins,

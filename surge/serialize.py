@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from surge.customers.records import AffectedCustomer
 from surge.playbook.model import AlertTrigger, ManualTrigger, MetricTrigger, Playbook, Trigger
 from surge.redact import Redactor
 from surge.store.records import AuditEntry, Incident, Silence, StepRun, TimelineEntry
@@ -132,4 +133,20 @@ def audit_entry(record: AuditEntry) -> dict[str, Any]:
         "target": record.target,
         "outcome": record.outcome.value,
         "detail": record.detail,
+    }
+
+
+def customer(record: AffectedCustomer, *, contact: bool) -> dict[str, Any]:
+    """An affected customer; the contact in full only with ``contact`` (for those who
+    may respond), else null beside the masked one."""
+    return {
+        "id": record.id,
+        "incident": record.incident_id,
+        "ref": record.ref,
+        "channel": record.channel,
+        "contact": record.contact if contact else None,
+        "contact_masked": record.masked_contact,
+        "note": record.note,
+        "added_by": record.added_by,
+        "added_at": _time(record.added_at),
     }

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from surge.audit.log import AuditLog
     from surge.channels.hub import Channels
+    from surge.customers.service import Customers
     from surge.paging.service import Paging
     from surge.rota.model import Rota
     from surge.scripts.active import Scripts
+    from surge.subscriptions.service import Subscriptions
     from surge.triggers.chain import Chains
     from surge.triggers.prometheus import DataSource
 
@@ -29,7 +31,9 @@ class Services:
     audit: AuditLog | None = None  # record a change a person asked for (surge.audit)
     rota: Rota | None = None  # config/rota.yaml, when the config names one
     pagers: Paging | None = None  # paging people through the configured pagers
+    subscriptions: Subscriptions | None = None  # customers' e-mail and webhook subscriptions
     chains: Chains | None = None  # one playbook starting another (playbook.trigger)
+    customers: Customers | None = None  # an incident's affected customers (surge.customers)
     # where PromQL queries (metric triggers, staff.call_in) are answered: None is the
     # config's Prometheus; `surge demo` puts its metrics simulator here
     metrics: DataSource | None = None

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from surge.customers.records import AffectedCustomer
 from surge.store.records import Incident
 
 
@@ -34,3 +35,9 @@ def silence_added(shown: Mapping[str, Any]) -> Change:
 
 def silence_expired(silence_id: int) -> Change:
     return Change("silence.expire", f"silence:{silence_id}")
+
+
+def customer_added(customer: AffectedCustomer) -> Change:
+    """The reference and channel only: the contact and note are personal data."""
+    detail = {"ref": customer.ref, "channel": customer.channel}
+    return Change("customer.add", f"incident:{customer.incident_id}", detail)

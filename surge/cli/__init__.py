@@ -11,6 +11,7 @@ from surge import __version__
 from surge.cli import (
     audit,
     commands,
+    customers,
     db,
     demo,
     openapi,
@@ -19,6 +20,7 @@ from surge.cli import (
     silences,
     simulate,
     staffing,
+    subscribers,
 )
 from surge.cli.backend import CliError
 from surge.cli.render import err
@@ -131,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
         change.add_argument("--note", "-m", default="", help="shown on the timeline")
 
     silences.add_parser(sub, remote)
+    customers.add_parser(sub, remote)
+    subscribers.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)

@@ -19,11 +19,14 @@ from surge.audit import changes
 from surge.audit.actor import Actor
 from surge.audit.changes import Change
 from surge.audit.query import QueryError, parse_query
+from surge.customers.service import CustomerError, Customers, NoIncident
 from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
 from surge.playbook.params import ParamError
 from surge.runtime import Runtime
 from surge.store.base import GroupBusy
 from surge.store.records import STATUS_VERBS, IncidentStatus
+from surge.subscriptions.records import SubscriberKind, SubscriberState
+from surge.subscriptions.service import delivery_list, removed, subscriber_page
 from surge.triggers.silences import SilenceError, expire_by_hand, silence_from_json
 
 Json = dict[str, Any]
@@ -72,6 +75,24 @@ class Backend(ABC):
     @abstractmethod
     async def audit(self, filters: dict[str, str]) -> Json:
         """``GET /api/v1/audit``'s answer for these query parameters."""
+
+    @abstractmethod
+    async def customers(self, incident_id: int) -> list[Json]:
+        """The incident's affected customers, as ``GET …/customers`` lists them."""
+
+    @abstractmethod
+    async def add_customer(self, incident_id: int, body: Json) -> Json: ...
+
+    @abstractmethod
+    async def subscribers(self, filters: dict[str, str]) -> Json:
+        """``GET /api/v1/subscribers``'s answer for these query parameters."""
+
+    @abstractmethod
+    async def remove_subscriber(self, subscriber_id: int) -> Json: ...
+
+    @abstractmethod
+    async def deliveries(self, notice_id: int) -> list[Json]:
+        """Every delivery of the notice to subscribers, with each attempt."""
 
     async def engine_seen(self) -> bool:
         return True
@@ -179,6 +200,49 @@ class LocalBackend(Backend):
             "next_before": found[-1].id if more else None,
         }
 
+    def _customers(self) -> Customers:
+        customers = self.runtime.engine.services.customers
+        assert customers is not None  # the runtime always sets it
+        return customers
+
+    async def customers(self, incident_id: int) -> list[Json]:
+        try:
+            found = await self._customers().list(incident_id)
+        except NoIncident:
+            raise CliError(f"no incident {incident_id}") from None
+        return [serialize.customer(item, contact=True) for item in found]
+
+    async def add_customer(self, incident_id: int, body: Json) -> Json:
+        try:
+            added, created = await self._customers().add(incident_id, body, self.actor.name)
+        except NoIncident:
+            raise CliError(f"no incident {incident_id}") from None
+        except CustomerError as error:
+            raise CliError("invalid customer", 2, error.problems) from None
+        if created:
+            await self._audit(changes.customer_added(added))
+        return serialize.customer(added, contact=True)
+
+    async def subscribers(self, filters: dict[str, str]) -> Json:
+        state, kind = filters.get("state"), filters.get("kind")
+        return await subscriber_page(
+            self.runtime.store,
+            state=SubscriberState(state) if state else None,
+            kind=SubscriberKind(kind) if kind else None,
+            limit=int(filters.get("limit", "100")),
+        )
+
+    async def remove_subscriber(self, subscriber_id: int) -> Json:
+        store = self.runtime.store
+        found = await store.subscriber(subscriber_id)
+        if found is None or not await store.remove_subscriber(subscriber_id):
+            raise CliError(f"no subscriber {subscriber_id}")
+        await self._audit(removed(found))
+        return {"id": subscriber_id, "removed": True}
+
+    async def deliveries(self, notice_id: int) -> list[Json]:
+        return await delivery_list(self.runtime.store, notice_id)
+
     async def engine_seen(self) -> bool:
         lease = self.runtime.config.engine.lease
         since = self.runtime.engine.clock() - timedelta(seconds=max(3 * lease, 10))
@@ -277,6 +341,28 @@ class HttpBackend(Backend):
     async def audit(self, filters: dict[str, str]) -> Json:
         data: Json = await self._call("GET", "/api/v1/audit", params=list(filters.items()))
         return data
+
+    async def customers(self, incident_id: int) -> list[Json]:
+        data = await self._call("GET", f"/api/v1/incidents/{incident_id}/customers")
+        return list(data["customers"])
+
+    async def add_customer(self, incident_id: int, body: Json) -> Json:
+        data: Json = await self._call("POST", f"/api/v1/incidents/{incident_id}/customers", body)
+        return data
+
+    async def subscribers(self, filters: dict[str, str]) -> Json:
+        data: Json = await self._call("GET", "/api/v1/subscribers", params=list(filters.items()))
+        return data
+
+    async def remove_subscriber(self, subscriber_id: int) -> Json:
+        data: Json = await self._call("DELETE", f"/api/v1/subscribers/{subscriber_id}")
+        if not data.get("removed"):
+            raise CliError(f"no subscriber {subscriber_id}")
+        return data
+
+    async def deliveries(self, notice_id: int) -> list[Json]:
+        data = await self._call("GET", f"/api/v1/notices/{notice_id}/deliveries")
+        return list(data["deliveries"])
 
     async def close(self) -> None:
         await self.session.close()

@@ -48,6 +48,8 @@ async def dispatch(args: argparse.Namespace) -> int:
         "plugins": plugins,
         "token": token,
         "silence": silence,
+        "customers": customers_command,
+        "subscribers": subscribers_command,
         "simulate": simulate_command,
         "scripts": scripts_command,
         "audit": audit_command,
@@ -341,6 +343,18 @@ async def change_status(args: argparse.Namespace) -> int:
 
 async def silence(args: argparse.Namespace) -> int:
     from surge.cli.silences import command
+
+    return await _with_backend(args, command(args))
+
+
+async def customers_command(args: argparse.Namespace) -> int:
+    from surge.cli.customers import command
+
+    return await _with_backend(args, command(args))
+
+
+async def subscribers_command(args: argparse.Namespace) -> int:
+    from surge.cli.subscribers import command
 
     return await _with_backend(args, command(args))
 

@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from surge.customers.storage import CustomerStorage
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.store.records import (
     ActiveScript,
@@ -20,6 +21,7 @@ from surge.store.records import (
     AuditQuery,
     ChannelMessage,
     ChannelRoom,
+    ConsoleSession,
     EngineRecord,
     HotlineRecord,
     Incident,
@@ -56,7 +58,7 @@ class GroupBusy(Exception):
         self.incident = incident
 
 
-class Store(SubscriptionStorage, ABC):
+class Store(SubscriptionStorage, CustomerStorage, ABC):
     url: str
 
     @abstractmethod
@@ -342,6 +344,27 @@ class Store(SubscriptionStorage, ABC):
     @abstractmethod
     async def audit_entries(self, query: AuditQuery) -> list[AuditEntry]:
         """Newest first, those that match every filter the query sets."""
+
+    # -- console --
+
+    @abstractmethod
+    async def console_secret(self, candidate: str, at: datetime) -> str:
+        """The console's signing secret: the one stored, or ``candidate``, stored now when
+        none was (the first replica to ask wins; every one gets the same)."""
+
+    @abstractmethod
+    async def add_console_session(self, session: ConsoleSession) -> None: ...
+
+    @abstractmethod
+    async def console_session(self, key: str) -> ConsoleSession | None: ...
+
+    @abstractmethod
+    async def end_console_session(self, key: str, at: datetime) -> bool:
+        """Sign the session out; False when it was unknown or over already."""
+
+    @abstractmethod
+    async def purge_console_sessions(self, before: datetime) -> int:
+        """Forget sessions that expired before ``before``; returns how many."""
 
     # -- rota and paging --
 

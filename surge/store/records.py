@@ -362,3 +362,21 @@ class AuditQuery:
     until: datetime | None = None
     before: int | None = None  # only entries with a smaller id: the next page
     limit: int = 100
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """Someone signed in to the operator console (surge/web/console/session.py).
+
+    ``key`` is the SHA-256 of the session id the cookie carries, so the table holds no
+    usable session; ``token_sha256`` is the hash of the bearer token signed in with, and
+    each request checks that token again, so revoking it ends its sessions."""
+
+    key: str
+    token_sha256: str
+    name: str  # the token's name
+    role: str  # the token's role when the session began (each request reads it anew)
+    created_at: datetime
+    expires_at: datetime
+    address: str = ""  # where the sign-in came from
+    ended_at: datetime | None = None  # signed out

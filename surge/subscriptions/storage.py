@@ -47,6 +47,10 @@ class SubscriptionStorage(ABC):
         """Newest first; ``before``: only those with a smaller id (the next page)."""
 
     @abstractmethod
+    async def subscriber_counts(self) -> dict[tuple[SubscriberKind, SubscriberState], int]:
+        """How many subscribers there are of each kind in each state (none: left out)."""
+
+    @abstractmethod
     async def request_confirmation(
         self, subscriber_id: int, requested: Requested, at: datetime, confirm: Delivery
     ) -> bool:

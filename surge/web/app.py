@@ -8,7 +8,19 @@ from aiohttp import web
 
 from surge.config import Config
 from surge.runtime import Runtime, build_runtime
-from surge.web import alerts, api, audit, health, links, rota, scripts, silences
+from surge.web import (
+    alerts,
+    api,
+    audit,
+    console,
+    health,
+    links,
+    rota,
+    scripts,
+    silences,
+    subscriptions,
+)
+from surge.web import customers as affected_customers
 from surge.web.keys import INTAKE, RUNTIME
 from surge.web.middleware import auth_middleware, errors_middleware
 from surge.web.openapi import route as openapi
@@ -43,6 +55,9 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(openapi.routes)
     app.add_routes(rota.routes)
     app.add_routes(links.routes)
+    console.install(app, state)  # /console/: the operator console (not part of the API)
+    app.add_routes(subscriptions.routes)
+    app.add_routes(affected_customers.routes)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -83,7 +83,9 @@ WORDS = {
 }
 
 
-def _page(status: int, locale: str, heading: str, body: str = "", form: str = "") -> web.Response:
+def html_page(
+    status: int, locale: str, heading: str, body: str = "", form: str = ""
+) -> web.Response:
     text = (
         f'<!doctype html><html lang="{locale}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width">'
@@ -115,7 +117,7 @@ async def _claim(state: Runtime, token: str) -> tuple[Claim, PageRecord, str]:
 def _refusal(error: LinkError) -> web.Response:
     words = WORDS["en"]
     heading = words["expired"] if error.expired else words["invalid"]
-    return _page(410 if error.expired else 404, "en", heading, str(error))
+    return html_page(410 if error.expired else 404, "en", heading, str(error))
 
 
 @routes.get("/page/{token}")
@@ -134,12 +136,12 @@ async def confirm(request: web.Request) -> web.Response:
         return _refusal(error)
     words = WORDS.get(locale, WORDS["en"])
     if page.answer == Answer.TIMEOUT.value:
-        return _page(410, locale, str(words["expired"]), "")
+        return html_page(410, locale, str(words["expired"]), "")
     if page.answer:
-        return _page(409, locale, str(words["used"]), f"{page.answer} ({page.answered_at})")
+        return html_page(409, locale, str(words["used"]), f"{page.answer} ({page.answered_at})")
     label = str(words[claim.action]).format(incident=page.incident_id)
     form = f'<form method="post"><button type="submit">{html.escape(label)}</button></form>'
-    return _page(200, locale, label, "", form)
+    return html_page(200, locale, label, "", form)
 
 
 @routes.post("/page/{token}")
@@ -162,8 +164,8 @@ async def answer(request: web.Request) -> web.Response:
     assert paging is not None
     outcome = await paging.answer(page.id, claim.action, "link")
     if not outcome.ok:
-        return _page(409, locale, str(words["used"]), outcome.message)
+        return html_page(409, locale, str(words["used"]), outcome.message)
     change = Change(f"page.{claim.action.value}", f"incident:{page.incident_id}", {"page": page.id})
     await audit(request, change, who=actor(request, f"link:{page.person}", "link"))
     said = str(words[f"{claim.action.value}-done"]).format(incident=page.incident_id)
-    return _page(200, locale, str(words["done"]), said)
+    return html_page(200, locale, str(words["done"]), said)

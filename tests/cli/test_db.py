@@ -23,6 +23,7 @@ from surge.store.records import (
     AuditEntry,
     ChannelMessage,
     ChannelRoom,
+    ConsoleSession,
     EngineRecord,
     HotlineRecord,
     IncidentStatus,
@@ -92,6 +93,12 @@ async def populate(make_runtime, write_playbook, wait_settled) -> None:
     await store.add_audit(AuditEntry(now, "lee", "admin", "cli@host as lee", "token.create"))
     await page_and_open_channels(store, waiting.id, now)
     await subscribe_and_deliver(store, now)
+    customers = runtime.engine.services.customers
+    assert customers is not None
+    await customers.add(waiting.id, {"ref": "C-1", "contact": "13812345678", "note": "退款"}, "lee")
+    await store.console_secret("s" * 43, now)
+    session = ConsoleSession("d" * 64, "ab" * 32, "ops", "responder", now, now + timedelta(hours=1))
+    await store.add_console_session(session)
     await runtime.close()
 
 

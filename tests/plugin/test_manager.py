@@ -140,6 +140,7 @@ def test_load_order_is_entry_points_then_builtins_then_passed_in_then_check_pend
         "register builtin.page",
         "register builtin.call_in",
         "register builtin.chain",
+        "register builtin.customers",
         "register extra",
         "check_pending",
     ]
@@ -321,6 +322,7 @@ def test_plugins_lists_name_version_hooks_and_builtin():
         "builtin.page",
         "builtin.call_in",
         "builtin.chain",
+        "builtin.customers",
     }
     assert all(info.builtin and info.version == surge.__version__ for info in builtins.values())
     assert builtins["builtin.webhook"].hooks == ("surge_register_actions",)

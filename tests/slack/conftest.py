@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from support.slack import (
     TOKEN,
     VIEWER,
     FakeSlack,
-    slack_app,
+    SlackServer,
 )
 
 from surge.config import Config, parse_config
@@ -83,10 +83,17 @@ channels:
 
 
 @pytest.fixture
-async def fake_slack(aiohttp_server: Any) -> FakeSlack:
-    slack = FakeSlack()
-    server = await aiohttp_server(slack_app(slack), host="127.0.0.1")
-    slack.url = str(server.make_url("/api/"))
+async def slack_server() -> AsyncIterator[SlackServer]:
+    """The local Slack, on loopback; ``stop()`` and ``start()`` it to cut Slack off."""
+    server = SlackServer(FakeSlack())
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def fake_slack(slack_server: SlackServer) -> FakeSlack:
+    slack = slack_server.slack
     slack.add_channel("cs-agents")
     slack.add_users(RESPONDER, VIEWER, "U0GRP001", "U0GRP002", *PEOPLE.values())
     slack.usergroups["S0GROUP1"] = ["U0GRP001", "U0GRP002", RESPONDER]

@@ -414,6 +414,34 @@ def slack_app(slack: FakeSlack) -> web.Application:
     return app
 
 
+class SlackServer:
+    """A FakeSlack served on a loopback port that can be stopped and started again on the
+    same port with its state kept, as Slack's API going away and coming back looks to
+    surge. A stop cuts requests in flight (their work may be done, the answer is lost)."""
+
+    def __init__(self, slack: FakeSlack) -> None:
+        self.slack = slack
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        runner = web.AppRunner(
+            slack_app(self.slack), handler_cancellation=True, shutdown_timeout=0.1
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+        if not self.port:
+            self.port = int(runner.addresses[0][1])
+            self.slack.url = f"http://127.0.0.1:{self.port}/api/"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
 # -- requests as Slack signs them --
 
 

@@ -33,6 +33,7 @@ DECIDED = {
     "respond": {"responder", "admin"},
     "send-alerts": {"alert-source", "admin"},
     "audit": {"admin"},
+    "publish": {"comms", "admin"},
 }
 
 

@@ -15,6 +15,7 @@ from surge.roles import ROLES
 from surge.runtime import Runtime
 from surge.scripts.approval import approve
 from surge.store.records import Silence
+from surge.subscriptions.records import Subscriber, SubscriberKind, SubscriberState
 from surge.web.auth import hash_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,9 @@ def write_world(folder: Path, listen: str = "127.0.0.1:8080") -> Path:
         f"rota: {ROOT / 'config' / 'rota.yaml'}\n"
         "engine: {lease: 2s, poll_interval: 50ms}\n"
         "audit: {trusted_proxies: [127.0.0.1]}\n"
+        # a mail server nobody answers at: subscriptions take e-mail addresses, and their
+        # confirmations wait to be retried
+        "smtp: {host: 127.0.0.1, port: 9, security: none, timeout: 1s}\n"
         f"auth:\n  tokens:\n{tokens}\n",
         encoding="utf-8",
     )
@@ -67,7 +71,7 @@ def world_config(folder: Path) -> Config:
 
 async def populate(runtime: Runtime) -> None:
     """Incident 1 (of the example playbook) following an approved outage-initial script,
-    and silence 1: what the examples in the routes' descriptions name."""
+    silence 1 and subscriber 1: what the examples in the routes' descriptions name."""
     now = datetime.now(UTC)
     incident = await runtime.engine.trigger(
         "example", {"reason": "the world"}, actor=NAMES["admin"], source="api"
@@ -79,3 +83,7 @@ async def populate(runtime: Runtime) -> None:
     await scripts.activate(1, "outage-initial", SCRIPT_VARS, "step:script", now)
     silence = Silence(0, ['alertname="Noise"'], now, now + timedelta(hours=1), "noise", "lead", now)
     assert (await runtime.store.add_silence(silence)).id == 1
+    subscriber = Subscriber(
+        0, SubscriberKind.EMAIL, "world@example.com", "en", (), SubscriberState.ACTIVE, now, "k"
+    )
+    assert (await runtime.store.add_subscriber(subscriber))[0].id == 1

@@ -19,8 +19,14 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from surge.runtime import Runtime
+from surge.store.records import AuditOutcome
+from surge.web.audit import actor, audit
+from surge.web.auth import public
 from surge.web.keys import RUNTIME
-from surge_slack import respond
+from surge.web.openapi import Answer, Schema, describe
+from surge_slack import buttons, respond
+from surge_slack.directory import Person
+from surge_slack.respond import Reply
 from surge_slack.workspace import SlackWorkspace
 
 log = logging.getLogger(__name__)
@@ -34,6 +40,33 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(ACTIONS, interaction)
 
 
+_SIGNED = "Slack signs every request with the app's signing secret; surge verifies it"
+_ANSWERS: dict[int, Answer | str] = {
+    401: "not signed by Slack, or signed more than 5 minutes ago",
+    403: "the request comes from another Slack workspace than plugins.slack.team",
+    404: "Slack is not set up here (no plugins.slack in the config)",
+    503: "the signing secret is not in the environment",
+}
+_EPHEMERAL = Schema(
+    "SlackEphemeral",
+    {
+        "type": "object",
+        "required": ["response_type", "text"],
+        "properties": {"response_type": {"const": "ephemeral"}, "text": {"type": "string"}},
+    },
+)
+
+
+@public(_SIGNED)
+@describe(
+    "slack.command",
+    "The /surge slash command: trigger, status, who, help",
+    description="A form body as Slack sends slash commands (`user_id`, `text`, `team_id`…), "
+    "signed with `X-Slack-Signature` and `X-Slack-Request-Timestamp`. The answer is shown "
+    "only to the person who typed the command. See plugins/slack/README.md.",
+    tags=["slack"],
+    responses={200: Answer("the answer, for the person only", _EPHEMERAL), **_ANSWERS},
+)
 async def slash_command(request: web.Request) -> web.Response:
     runtime, workspace, form = await _verified(request)
     user = form.get("user_id", "")
@@ -41,10 +74,25 @@ async def slash_command(request: web.Request) -> web.Response:
     directory = workspace.directory
     person = await directory.who(user, rota)
     locale = directory.locale_of(user, rota)
-    answer = await respond.slash(runtime, directory, person, user, form.get("text", ""), locale)
-    return web.json_response({"response_type": "ephemeral", "text": answer})
+    reply = await respond.slash(runtime, directory, person, user, form.get("text", ""), locale)
+    await _audit(request, person, user, reply)
+    return web.json_response({"response_type": "ephemeral", "text": reply.text})
 
 
+@public(_SIGNED)
+@describe(
+    "slack.actions",
+    "Slack interactivity: the buttons on a room's summary and on a page",
+    description="A form body with `payload`, the JSON Slack sends for `block_actions`, signed "
+    "like every Slack request. The answer to a button goes to the person who pressed it "
+    "through the payload's `response_url`.",
+    tags=["slack"],
+    responses={
+        200: Answer("taken (the answer goes through response_url)", {"type": "string"}),
+        400: "the body is not a Slack interaction payload",
+        **_ANSWERS,
+    },
+)
 async def interaction(request: web.Request) -> web.Response:
     runtime, workspace, form = await _verified(request)
     payload = _payload(form)
@@ -58,13 +106,26 @@ async def interaction(request: web.Request) -> web.Response:
     person = await workspace.directory.who(user, rota)
     locale = workspace.directory.locale_of(user, rota)
     action = actions[0]
-    answer = await respond.button(
+    reply = await buttons.press(
         runtime, person, user, str(action.get("action_id")), str(action.get("value")), locale
     )
+    if reply is None:
+        return web.Response()  # a button surge does not know
+    await _audit(request, person, user, reply)
     url = payload.get("response_url")
-    if answer is not None and isinstance(url, str) and url:
-        await _reply(workspace, url, answer)
+    if isinstance(url, str) and url:
+        await _reply(workspace, url, reply.text)
     return web.Response()
+
+
+async def _audit(request: web.Request, person: Person | None, user: str, reply: Reply) -> None:
+    """What the person changed from Slack, or was refused, in the audit log."""
+    if reply.change is None:
+        return
+    name = person.actor if person is not None else f"slack:{user[:40]}"
+    role = person.principal.role if person is not None else ""
+    outcome = AuditOutcome.DENIED if reply.denied else AuditOutcome.OK
+    await audit(request, reply.change, outcome, who=actor(request, name, role))
 
 
 async def _verified(request: web.Request) -> tuple[Runtime, SlackWorkspace, dict[str, str]]:

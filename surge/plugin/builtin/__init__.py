@@ -7,6 +7,7 @@ from surge.plugin.builtin import (
     channel_webhook,
     channels,
     command,
+    customers,
     hotline,
     log,
     page,
@@ -23,6 +24,6 @@ BUILTINS = (
     *(channels, hotline, channel_webhook, channel_email),
     # paging people along the rota, and calling in extra staff
     *(pagers, page, call_in),
-    # one playbook starting another
-    *(chain,),
+    # one playbook starting another; the customers an incident concerns
+    *(chain, customers),
 )

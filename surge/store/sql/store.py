@@ -26,6 +26,8 @@ from surge.store.records import (
 from surge.store.sql.audit import AuditStore
 from surge.store.sql.channels import ChannelStore
 from surge.store.sql.connection import Connection, Database, IntegrityError
+from surge.store.sql.console import ConsoleStore
+from surge.store.sql.customers import CustomerStore
 from surge.store.sql.paging import PagingStore
 from surge.store.sql.rows import (
     OPEN_RUN,
@@ -53,7 +55,15 @@ from surge.store.sql.subscriptions import SubscriptionStore
 
 
 class SqlStore(
-    SignalStore, ScriptStore, ChannelStore, AuditStore, PagingStore, SubscriptionStore, Store
+    SignalStore,
+    ScriptStore,
+    ChannelStore,
+    AuditStore,
+    PagingStore,
+    SubscriptionStore,
+    ConsoleStore,
+    CustomerStore,
+    Store,
 ):
     def __init__(self, url: str, db: Database) -> None:
         self.url = url

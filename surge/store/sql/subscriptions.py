@@ -246,6 +246,17 @@ class SubscriptionStore:
         rows = await self.db.run(lambda db: db.execute(query, (*values, limit)).fetchall())
         return [subscriber_from(row) for row in rows]
 
+    async def subscriber_counts(self) -> dict[tuple[SubscriberKind, SubscriberState], int]:
+        rows = await self.db.run(
+            lambda db: db.execute(
+                "SELECT kind, state, COUNT(*) AS n FROM subscribers GROUP BY kind, state"
+            ).fetchall()
+        )
+        return {
+            (SubscriberKind(row["kind"]), SubscriberState(row["state"])): int(row["n"])
+            for row in rows
+        }
+
     async def request_confirmation(
         self, subscriber_id: int, requested: Requested, at: datetime, confirm: Delivery
     ) -> bool:
