@@ -21,7 +21,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
-from surge.notices.service import Draft
 
 from bench.load import Load, get_load
 from bench.procs import (
@@ -36,6 +35,7 @@ from bench.procs import (
 from bench.report import Result
 from surge.config import load_config
 from surge.notices.model import ComponentStatus, NoticeKind, NoticeState, Severity
+from surge.notices.service import Draft
 from surge.runtime import build_runtime
 from surge.scripts.approval import approve
 
@@ -167,9 +167,7 @@ async def run(quick: bool) -> list[Result]:
             if bare is not None:
                 bare.stop()
     return [
-        row
-        for path in PATHS
-        for row in _results(path, loads["surge", path], loads["bare", path])
+        row for path in PATHS for row in _results(path, loads["surge", path], loads["bare", path])
     ]
 
 

@@ -22,7 +22,10 @@ from surge.channels.config import (
     parse_hotlines,
     parse_plugins,
 )
+from surge.console_settings import ConsoleSettings, parse_console
 from surge.mail import SmtpSettings, parse_smtp
+from surge.notices.components import parse_components
+from surge.notices.model import Component
 from surge.paging.config import PagerSettings, parse_pagers
 from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
@@ -35,7 +38,7 @@ from surge.yamlpos import YamlProblem, YNode, load
 
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
-RESERVED_SECTIONS = ("components",)
+RESERVED_SECTIONS: tuple[str, ...] = ()
 DEFAULT_SCRIPTS = Path("config/scripts")
 
 
@@ -128,6 +131,8 @@ class Config:
     pagers: PagerSettings = field(default_factory=PagerSettings)
     replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
     status_page: StatusPageSettings = field(default_factory=StatusPageSettings)  # surge/statuspage
+    components: tuple[Component, ...] = ()  # what the status page shows (surge/notices)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)  # surge/web/console
     subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
@@ -148,6 +153,7 @@ class Config:
             found.extend(setting_secrets(binding.node.plain()))
         found.extend(self.pagers.secrets())
         found.append(urlsplit(self.store).password)  # postgresql://user:PASSWORD@host/db
+        found.append(self.console.configured_secret())
         return [secret for secret in found if secret]
 
 
@@ -203,6 +209,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "pagers",
         "replicas",
         "status_page",
+        "components",
+        "console",
         "subscriptions",
         *RESERVED_SECTIONS,
     )
@@ -253,6 +261,10 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.replicas = parse_replicas(fields["replicas"], check)
     if "status_page" in fields:
         config.status_page = parse_status_page(fields["status_page"], check)
+    if "components" in fields:
+        config.components = parse_components(fields["components"], check)
+    if "console" in fields:
+        config.console = parse_console(fields["console"], check)
     if "subscriptions" in fields:
         config.subscriptions = parse_subscriptions(fields["subscriptions"], check)
     config.reserved = {key: fields[key].plain() for key in RESERVED_SECTIONS if key in fields}

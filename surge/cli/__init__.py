@@ -16,11 +16,13 @@ from surge.cli import (
     demo,
     export,
     openapi,
+    report,
     rota,
     scripts,
     silences,
     simulate,
     staffing,
+    subscribers,
 )
 from surge.cli.backend import CliError
 from surge.cli.render import err
@@ -134,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     silences.add_parser(sub, remote)
     customers.add_parser(sub, remote)
+    report.add_parser(sub, remote)
+    subscribers.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)

@@ -22,9 +22,12 @@ from surge.audit.query import QueryError, parse_query
 from surge.customers.service import CustomerError, Customers, NoIncident
 from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
 from surge.playbook.params import ParamError
+from surge.report.render import render as render_report
 from surge.runtime import Runtime
 from surge.store.base import GroupBusy
 from surge.store.records import STATUS_VERBS, IncidentStatus
+from surge.subscriptions.records import SubscriberKind, SubscriberState
+from surge.subscriptions.service import delivery_list, removed, subscriber_page
 from surge.triggers.silences import SilenceError, expire_by_hand, silence_from_json
 
 Json = dict[str, Any]
@@ -80,6 +83,21 @@ class Backend(ABC):
 
     @abstractmethod
     async def add_customer(self, incident_id: int, body: Json) -> Json: ...
+
+    @abstractmethod
+    async def report(self, incident_id: int, fmt: str, locale: str | None) -> str:
+        """The post-incident report, as ``GET …/report?format=FMT`` answers it."""
+
+    @abstractmethod
+    async def subscribers(self, filters: dict[str, str]) -> Json:
+        """``GET /api/v1/subscribers``'s answer for these query parameters."""
+
+    @abstractmethod
+    async def remove_subscriber(self, subscriber_id: int) -> Json: ...
+
+    @abstractmethod
+    async def deliveries(self, notice_id: int) -> list[Json]:
+        """Every delivery of the notice to subscribers, with each attempt."""
 
     async def engine_seen(self) -> bool:
         return True
@@ -210,6 +228,34 @@ class LocalBackend(Backend):
             await self._audit(changes.customer_added(added))
         return serialize.customer(added, contact=True)
 
+    async def report(self, incident_id: int, fmt: str, locale: str | None) -> str:
+        reports = self.runtime.engine.services.reports
+        assert reports is not None  # the runtime always sets it
+        found = await reports.build(incident_id, locale=locale)
+        if found is None:
+            raise CliError(f"no incident {incident_id}")
+        return render_report(found, "html" if fmt == "html" else "md")
+
+    async def subscribers(self, filters: dict[str, str]) -> Json:
+        state, kind = filters.get("state"), filters.get("kind")
+        return await subscriber_page(
+            self.runtime.store,
+            state=SubscriberState(state) if state else None,
+            kind=SubscriberKind(kind) if kind else None,
+            limit=int(filters.get("limit", "100")),
+        )
+
+    async def remove_subscriber(self, subscriber_id: int) -> Json:
+        store = self.runtime.store
+        found = await store.subscriber(subscriber_id)
+        if found is None or not await store.remove_subscriber(subscriber_id):
+            raise CliError(f"no subscriber {subscriber_id}")
+        await self._audit(removed(found))
+        return {"id": subscriber_id, "removed": True}
+
+    async def deliveries(self, notice_id: int) -> list[Json]:
+        return await delivery_list(self.runtime.store, notice_id)
+
     async def engine_seen(self) -> bool:
         lease = self.runtime.config.engine.lease
         since = self.runtime.engine.clock() - timedelta(seconds=max(3 * lease, 10))
@@ -316,6 +362,33 @@ class HttpBackend(Backend):
     async def add_customer(self, incident_id: int, body: Json) -> Json:
         data: Json = await self._call("POST", f"/api/v1/incidents/{incident_id}/customers", body)
         return data
+
+    async def report(self, incident_id: int, fmt: str, locale: str | None) -> str:
+        query = [("format", fmt), *([("locale", locale)] if locale else [])]
+        try:
+            async with self.session.get(
+                f"{self.url}/api/v1/incidents/{incident_id}/report", params=query
+            ) as response:
+                if response.status < 400:
+                    return await response.text()
+        except aiohttp.ClientError:
+            pass  # _call says why the server cannot be reached
+        data = await self._call("GET", f"/api/v1/incidents/{incident_id}/report", params=query)
+        raise CliError(f"unexpected answer from the server: {str(data)[:200]}")
+
+    async def subscribers(self, filters: dict[str, str]) -> Json:
+        data: Json = await self._call("GET", "/api/v1/subscribers", params=list(filters.items()))
+        return data
+
+    async def remove_subscriber(self, subscriber_id: int) -> Json:
+        data: Json = await self._call("DELETE", f"/api/v1/subscribers/{subscriber_id}")
+        if not data.get("removed"):
+            raise CliError(f"no subscriber {subscriber_id}")
+        return data
+
+    async def deliveries(self, notice_id: int) -> list[Json]:
+        data = await self._call("GET", f"/api/v1/notices/{notice_id}/deliveries")
+        return list(data["deliveries"])
 
     async def close(self) -> None:
         await self.session.close()

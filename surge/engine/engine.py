@@ -63,6 +63,12 @@ _ALLOWED_FROM: dict[IncidentStatus, tuple[IncidentStatus, ...]] = {
 }
 
 
+def may_become(current: IncidentStatus, new: IncidentStatus) -> bool:
+    """A person may change an incident of status ``current`` to ``new`` (the console
+    shows only the buttons that can work)."""
+    return current in _ALLOWED_FROM.get(new, ())
+
+
 @dataclass
 class NewIncident:
     incident: Incident

@@ -28,7 +28,7 @@ from surge.scripts.model import LOCALES
 from surge.yamlcheck import Checker
 from surge.yamlpos import YNode
 
-COMMON_KEYS = ("group", "mention", "locale", "rate_limit", "timeout")
+COMMON_KEYS = ("group", "mention", "locale", "rate_limit", "timeout", "message_limit")
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,9 @@ class RobotConnection(ProviderConnection):
             return None
         if "timeout" in fields:
             robot.timeout = check.duration(fields["timeout"], f"{what}.timeout") or robot.timeout
+        if "message_limit" in fields:  # in the platform's unit (bytes, or characters)
+            found = check.integer(fields["message_limit"], f"{what}.message_limit", minimum=200)
+            robot.limit = min(found or robot.limit, robot.limit)
         return robot, GroupSettings(group or "", mention, locale)
 
     def bind(self, binding: ChannelBinding, check: Checker) -> ChannelProvider | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from surge.channels.provider import ChannelError
-from surge.paging.spec import Page, PagerError
+from surge.paging.spec import Page, PagerError, PagerSpec
 from surge.robots.channel import deliver
 from surge.robots.robot import Platform, Robot, RobotError
 from surge.robots.texts import text
@@ -198,3 +198,18 @@ def configure_pager(
     if "locale" in fields:
         locale = check.choice(fields["locale"], f"{what}.locale", LOCALES) or locale
     return RobotPager(str(fields["channel"].value) if robot else "", robot, app, locale)
+
+
+def pager_type(
+    connection: type[RobotConnection],
+    app: Callable[[Config, Checker], DirectMessages | None],
+    description: str,
+) -> PagerSpec:
+    """The pager type of a robot platform: ``app(config, check)`` reads its app, if any."""
+
+    def configure(node: YNode, check: Checker, what: str, config: Config) -> RobotPager | None:
+        return configure_pager(node, check, what, config, connection, app(config, check))
+
+    return PagerSpec(
+        type=connection.platform, configure=configure, send=send_page, description=description
+    )

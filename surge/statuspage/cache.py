@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+
 from surge.notices.service import Notices
 from surge.statuspage.export import Exported, ExportError, export
 from surge.statuspage.files import Snapshot

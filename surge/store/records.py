@@ -315,6 +315,23 @@ class ChannelMessage:
 
 
 @dataclass
+class ChannelNotice:
+    """The message that shows a status notice on one channel: posted for its first version
+    there and updated in place for each later one (surge/channels/notices.py)."""
+
+    notice_id: int
+    channel: str  # the configured channel name
+    state: MessageState  # sending: the provider was called, its answer is not stored yet
+    updated_at: datetime
+    provider: str = ""
+    room: str = ""  # where the provider put it (a Slack channel id)
+    ref: str = ""  # the provider's id of the message (a Slack ts)
+    version: int = 0  # the notice's version it shows
+    published: bool = False  # that version is published (else a draft, awaiting approval)
+    error: str = ""
+
+
+@dataclass
 class HotlineRecord:
     """A temporary hotline switched on for an incident, and the number customers call."""
 
@@ -362,3 +379,21 @@ class AuditQuery:
     until: datetime | None = None
     before: int | None = None  # only entries with a smaller id: the next page
     limit: int = 100
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """Someone signed in to the operator console (surge/web/console/session.py).
+
+    ``key`` is the SHA-256 of the session id the cookie carries, so the table holds no
+    usable session; ``token_sha256`` is the hash of the bearer token signed in with, and
+    each request checks that token again, so revoking it ends its sessions."""
+
+    key: str
+    token_sha256: str
+    name: str  # the token's name
+    role: str  # the token's role when the session began (each request reads it anew)
+    created_at: datetime
+    expires_at: datetime
+    address: str = ""  # where the sign-in came from
+    ended_at: datetime | None = None  # signed out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from surge.audit.changes import Change
 from surge.config import Config
 from surge.redact import Redactor
 from surge.store.base import Store
@@ -228,3 +229,31 @@ async def delivery_list(store: Store, notice_id: int) -> list[dict[str, Any]]:
         }
         for item in found
     ]
+
+
+async def subscriber_page(
+    store: Store,
+    *,
+    state: SubscriberState | None = None,
+    kind: SubscriberKind | None = None,
+    before: int | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """``GET /api/v1/subscribers``'s answer: a page of subscribers, newest first, and the
+    counts of each kind in each state."""
+    found = await store.subscribers(state=state, kind=kind, before=before, limit=limit)
+    counts: dict[str, dict[str, int]] = {}
+    for (one_kind, one_state), count in sorted((await store.subscriber_counts()).items()):
+        counts.setdefault(one_kind.value, {})[one_state.value] = count
+    more = len(found) == limit and found
+    return {
+        "subscribers": [shapes.subscriber(item) for item in found],
+        "counts": counts,
+        "next_before": found[-1].id if more else None,
+    }
+
+
+def removed(found: Subscriber) -> Change:
+    """The audit log's entry for removing a subscriber (no secret: the URL's host only)."""
+    detail = {"kind": found.kind.value, "address": shapes.address(found)}
+    return Change("subscriber.remove", f"subscriber:{found.id}", detail)

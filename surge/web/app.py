@@ -14,6 +14,7 @@ from surge.web import (
     alerts,
     api,
     audit,
+    console,
     health,
     links,
     public,
@@ -23,6 +24,7 @@ from surge.web import (
     subscriptions,
 )
 from surge.web import customers as affected_customers
+from surge.web import report as incident_report
 from surge.web.keys import INTAKE, RUNTIME
 from surge.web.middleware import auth_middleware, errors_middleware
 from surge.web.openapi import route as openapi
@@ -57,8 +59,10 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(openapi.routes)
     app.add_routes(rota.routes)
     app.add_routes(links.routes)
+    console.install(app, state)  # /console/: the operator console (not part of the API)
     app.add_routes(subscriptions.routes)
     app.add_routes(affected_customers.routes)
+    app.add_routes(incident_report.routes)
     app.add_routes(public.routes)
     app[public.PUBLIC_PAGES] = pages = public_pages(state)
     state.plugins.web_routes(app)

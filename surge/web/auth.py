@@ -45,7 +45,14 @@ def hash_token(token: str) -> str:
 async def authenticate(
     token: str, configured: Iterable[TokenEntry], store: Store
 ) -> Principal | None:
-    digest = hash_token(token)
+    return await authenticate_digest(hash_token(token), configured, store)
+
+
+async def authenticate_digest(
+    digest: str, configured: Iterable[TokenEntry], store: Store
+) -> Principal | None:
+    """Who the token with this SHA-256 is now (None once it is revoked or removed): the
+    console keeps only the hash of the token a session signed in with, and asks again."""
     for entry in configured:
         if hmac.compare_digest(entry.sha256, digest):
             return Principal(entry.name, entry.role)
@@ -89,3 +96,42 @@ def required_permission(handler: object) -> Permission | None:
 def public_reason(handler: object) -> str | None:
     found = getattr(handler, PUBLIC_ATTR, None)
     return found if isinstance(found, str) else None
+
+
+CONSOLE_ATTR = "__surge_console__"
+
+
+@dataclass(frozen=True)
+class ConsoleAccess:
+    """What a console page needs: a signed-in session whose role holds ``permission``, or
+    with None no session (the sign-in page, the console's script and style; ``reason``)."""
+
+    permission: Permission | None
+    reason: str = ""
+
+
+def console_page(permission: Permission) -> Callable[[Handler], Handler]:
+    """Mark a handler of the operator console (surge/web/console): it is reached with the
+    session cookie of a console sign-in, never a bearer token, and is no /api route."""
+    return _console(ConsoleAccess(permission))
+
+
+def console_open(reason: str) -> Callable[[Handler], Handler]:
+    """Mark a console handler that needs no session, saying why."""
+    if not reason.strip():
+        raise ValueError("say why the page needs no session")
+    return _console(ConsoleAccess(None, reason))
+
+
+def _console(access: ConsoleAccess) -> Callable[[Handler], Handler]:
+    def mark(handler: Handler) -> Handler:
+        setattr(handler, CONSOLE_ATTR, access)
+        return handler
+
+    return mark
+
+
+def console_access(handler: object) -> ConsoleAccess | None:
+    """The console's decision for a handler; None for an API (or other) route."""
+    found = getattr(handler, CONSOLE_ATTR, None)
+    return found if isinstance(found, ConsoleAccess) else None

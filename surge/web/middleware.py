@@ -2,7 +2,9 @@
 
 Every error answer is JSON with a reason; nothing unexpected leaks a traceback. A route
 marked ``@requires(PERMISSION)`` needs a bearer token whose role holds it; a 403 from
-here or from a handler is kept in the audit log as denied.
+here or from a handler is kept in the audit log as denied. A console page
+(``console_page``/``console_open``) goes to the console's gate instead, which reads its
+session cookie and CSRF token and answers with pages (surge/web/console/gate.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from aiohttp import web
 
 from surge.store import StoreUnavailable
 from surge.web.audit import audit_denied
-from surge.web.auth import authenticate, required_permission
+from surge.web.auth import authenticate, console_access, required_permission
+from surge.web.console.gate import console_gate
 from surge.web.errors import error_response
 from surge.web.keys import PRINCIPAL, runtime
 
@@ -56,6 +59,10 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    console = console_access(request.match_info.handler)
+    if console is not None:  # a console page: its session cookie, never a bearer token
+        return await console_gate(request, handler, console)
+    # every other route: a bearer token or nothing (public); cookies are never looked at
     permission = required_permission(request.match_info.handler)
     if permission is None:  # public route
         response: web.StreamResponse = await handler(request)

@@ -21,7 +21,13 @@ from surge.subscriptions import shapes
 from surge.subscriptions.links import CONFIRM, UNSUBSCRIBE, LinkError
 from surge.subscriptions.records import Subscriber, SubscriberKind, SubscriberState
 from surge.subscriptions.requests import RequestError, preferred_locale, read_request
-from surge.subscriptions.service import Refused, Subscriptions, delivery_list
+from surge.subscriptions.service import (
+    Refused,
+    Subscriptions,
+    delivery_list,
+    removed,
+    subscriber_page,
+)
 from surge.subscriptions.texts import LOCALES, word
 from surge.web.audit import actor, audit
 from surge.web.auth import public, requires
@@ -316,23 +322,14 @@ async def list_subscribers(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(reason="limit must be from 1 to 1000")
     before_text = one(request, "before")
     before = number(before_text, "before must be an id") if before_text is not None else None
-    found = await store.subscribers(
+    page = await subscriber_page(
+        store,
         state=SubscriberState(state) if state else None,
         kind=SubscriberKind(kind) if kind else None,
         before=before,
         limit=limit,
     )
-    counts: dict[str, dict[str, int]] = {}
-    for (one_kind, one_state), count in (await store.subscriber_counts()).items():
-        counts.setdefault(one_kind.value, {})[one_state.value] = count
-    more = len(found) == limit and found
-    return web.json_response(
-        {
-            "subscribers": [shapes.subscriber(item) for item in found],
-            "counts": counts,
-            "next_before": found[-1].id if more else None,
-        }
-    )
+    return web.json_response(page)
 
 
 @routes.delete("/api/v1/subscribers/{id}")
@@ -348,11 +345,10 @@ async def list_subscribers(request: web.Request) -> web.Response:
 async def remove_subscriber(request: web.Request) -> web.Response:
     subscriber_id = record_id(request, "subscriber")
     found = await runtime(request).store.subscriber(subscriber_id)
-    removed = await service(request).remove(subscriber_id)
-    if removed and found is not None:
-        detail = {"kind": found.kind.value, "address": shapes.address(found)}
-        await audit(request, Change("subscriber.remove", f"subscriber:{subscriber_id}", detail))
-    return web.json_response({"id": subscriber_id, "removed": removed})
+    done = await service(request).remove(subscriber_id)
+    if done and found is not None:
+        await audit(request, removed(found))
+    return web.json_response({"id": subscriber_id, "removed": done})
 
 
 @routes.get("/api/v1/notices/{id}/deliveries")

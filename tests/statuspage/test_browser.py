@@ -21,7 +21,7 @@ from support.serve import Server, free_port, serve
 from surge.config import load_config
 from surge.runtime import Runtime, build_runtime
 
-HOSTILE = '<img src=x onerror="document.title=\'pwned\'">'
+HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
 SNIPPET = re.search(
     r"```html\n(<script src=\"https://status.example.com/banner.js\".*?)\n```",
     (ROOT / "docs" / "notices.md").read_text(encoding="utf-8"),

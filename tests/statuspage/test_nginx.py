@@ -125,7 +125,7 @@ def test_nginx_serves_the_export_as_surge_does(served):
         ("/banner.js", {}, "banner.js"),
     ]
     for path, headers, expected in cases:
-        status, answer, body = get(url + path, **headers)
+        status, _, body = get(url + path, **headers)
         assert status == 200 and body == snapshot[expected].body, (path, headers)
     status, headers, _ = get(url + "/status")
     assert headers["Content-Type"].startswith("text/html") and headers["Vary"] == "Accept-Language"

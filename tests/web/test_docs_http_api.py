@@ -9,17 +9,19 @@ from pathlib import Path
 from surge.config import Config
 from surge.store.records import STATUS_VERBS
 from surge.web.app import create_app
+from surge.web.auth import console_access
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "http-api.md"
 HEADING = re.compile(r"^### (GET|POST|PUT|PATCH|DELETE) (/\S*)$", re.MULTILINE)
 
 
 def served(config: Config) -> set[str]:
-    """Every route as "METHOD /path"; the status route once per action it takes."""
+    """Every route as "METHOD /path"; the status route once per action it takes. The
+    console's pages are no API: docs/console.md lists them (tests/web/console checks)."""
     app = create_app(config, load_entry_points=False)
     routes = set()
     for route in app.router.routes():
-        if route.method == "HEAD":
+        if route.method == "HEAD" or console_access(route.handler) is not None:
             continue
         path = route.resource.canonical if route.resource is not None else ""
         routes.add(f"{route.method} {path}")

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from surge import __version__
 from surge.roles import Permission
-from surge.web.auth import public_reason, required_permission
+from surge.web.auth import console_access, public_reason, required_permission
 from surge.web.openapi.declare import Answer, Operation, Param, Schema, operation_of
 
 _PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
@@ -52,9 +52,13 @@ class Described:
 
 
 def described_routes(app: web.Application) -> Iterator[Described]:
-    """Every route but the HEAD twins aiohttp adds to GET routes."""
+    """Every route but the HEAD twins aiohttp adds to GET routes, and the operator
+    console's pages: they are no API (a session cookie, not a bearer token, reaches them;
+    tests/web/console checks that each decides who may see it)."""
     for route in app.router.routes():
         if route.method == "HEAD" or route.resource is None:
+            continue
+        if console_access(route.handler) is not None:
             continue
         canonical = route.resource.canonical
         handler = route.handler
@@ -232,7 +236,8 @@ def _param(param: Param, components: _Components) -> dict[str, Any]:
 def _answer(answer: Answer, components: _Components) -> dict[str, Any]:
     result: dict[str, Any] = {"description": answer.description}
     if answer.schema is not None:
-        result["content"] = {answer.content_type: {"schema": components.resolve(answer.schema)}}
+        schema = {"schema": components.resolve(answer.schema)}
+        result["content"] = {kind: schema for kind in (answer.content_type, *answer.also)}
     if answer.headers:
         result["headers"] = {
             name: {"description": text, "schema": {"type": "string"}}

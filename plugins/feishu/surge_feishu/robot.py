@@ -1,0 +1,122 @@
+"""The Feishu custom bot (自定义机器人): ``POST /open-apis/bot/v2/hook/TOKEN``.
+
+With 签名校验 the body carries ``timestamp`` (seconds) and ``sign`` =
+base64(HMAC-SHA256(key=f"{timestamp}\\n{secret}", msg=b"")); Feishu refuses a timestamp
+more than an hour off. A message is ``msg_type: post`` (rich text): a title and one
+paragraph of ``{"tag": "text"}`` per line, which Feishu shows as written (no markup to
+escape), and ``{"tag": "at", "user_id": OPEN_ID}`` elements for the people mentioned.
+Feishu answers ``{"code": 0, "msg": "success"}``; 19021 is a wrong signature or an old
+timestamp, 11232 and 9499 ("too many request") its rate limit, and a request body may
+be at most 20 KB.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Sequence
+from urllib.parse import quote
+
+from surge.channels.config import ChannelBinding
+from surge.config import Config
+from surge.robots.connection import RobotConnection, Secret, read_platform, read_secret
+from surge.robots.mentions import Mention
+from surge.robots.queue import RateLimit, Throttled, identity
+from surge.robots.robot import Body, Request, Robot
+from surge.rota.model import Person
+from surge.yamlcheck import Checker
+from surge.yamlpos import YNode
+
+BASE_URL = "https://open.feishu.cn"
+APP_KEYS = ("app_id", "app_secret", "app_secret_env")
+
+
+def sign(secret: str, timestamp: str) -> str:
+    """Feishu's 签名: base64 of HMAC-SHA256 keyed with ``timestamp\\nsecret`` over nothing."""
+    key = f"{timestamp}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+
+
+def post_content(title: str, text: str, mentions: Sequence[Mention]) -> Body:
+    """A ``post`` message: each line a paragraph of plain text, the mentions last."""
+    lines: list[list[Body]] = [[{"tag": "text", "text": line}] for line in text.split("\n")]
+    if mentions:
+        lines.append([{"tag": "at", "user_id": item.id} for item in mentions])
+    return {"post": {"zh_cn": {"title": title, "content": lines}}}
+
+
+class FeishuRobot(Robot):
+    platform = "feishu"
+    code_key = "code"
+    message_key = "msg"
+    limit = 15000  # bytes of text: Feishu takes a 20 KB body, and the JSON wraps each line
+    measure = "bytes"
+    markdown = False  # a post shows its text as written
+    throttle_codes = frozenset({11232})
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Secret,
+        secret: Secret | None,
+        rate: RateLimit | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(identity("feishu", base_url, token.env or token.value or ""), rate)
+        self.base_url = base_url
+        self.token = token
+        self.secret = secret
+        self.clock = clock
+
+    def mention(self, person: Person, address: str = "") -> Mention | None:
+        found = address or person.ids.get("feishu", "")
+        return Mention(person.id, found) if found else None  # Feishu mentions by open_id only
+
+    def mention_text(self, mentions: Sequence[Mention]) -> str:
+        return ""  # the mentions are elements of their own
+
+    def defuse(self, text: str) -> str:
+        return text  # plain text elements: nothing in them is markup
+
+    def bodies(self, text: str, title: str, mentions: Sequence[Mention]) -> list[Body]:
+        return [{"msg_type": "post", "content": post_content(title, text, mentions)}]
+
+    def request(self, body: Body) -> Request:
+        signed = dict(body)
+        if self.secret is not None:
+            timestamp = str(int(self.clock()))
+            signed = {"timestamp": timestamp, "sign": sign(self.secret.get(), timestamp), **body}
+        return Request(f"{self.base_url}/open-apis/bot/v2/hook/{quote(self.token.get())}", signed)
+
+    def check(self, what: str, status: int, answer: Body) -> Body:
+        message = str(answer.get("msg") or "")
+        if str(answer.get("code")) == "9499" and "too many" in message.lower():
+            raise Throttled(f"feishu {what}: code 9499 {message}", self.throttle_wait)
+        return super().check(what, status, answer)
+
+
+class FeishuConnection(RobotConnection):
+    platform = "feishu"
+    keys = ("hook_token", "hook_token_env", "secret", "secret_env")
+
+    def __init__(self, config: Config, check: Checker) -> None:
+        super().__init__(config, check)
+        self.settings = read_platform(config, "feishu", BASE_URL, APP_KEYS, check)
+
+    def robot(
+        self,
+        binding: ChannelBinding,
+        fields: dict[str, YNode],
+        check: Checker,
+        rate: RateLimit | None,
+    ) -> Robot | None:
+        what = f"channels.{binding.name}"
+        token = read_secret(binding.node, fields, "hook_token", check, what, required=True)
+        secret = read_secret(binding.node, fields, "secret", check, what, required=False)
+        if token is None:
+            return None
+        robot = FeishuRobot(self.settings.base_url, token, secret, rate)
+        robot.timeout = self.settings.timeout
+        return robot
