@@ -10,6 +10,7 @@ from surge.plugin.builtin import (
     customers,
     hotline,
     log,
+    notices,
     page,
     pagers,
     script,
@@ -26,4 +27,6 @@ BUILTINS = (
     *(pagers, page, call_in),
     # one playbook starting another; the customers an incident concerns
     *(chain, customers),
+    # status notices and the banner
+    notices,
 )
