@@ -315,6 +315,23 @@ class ChannelMessage:
 
 
 @dataclass
+class ChannelNotice:
+    """The message that shows a status notice on one channel: posted for its first version
+    there and updated in place for each later one (surge/channels/notices.py)."""
+
+    notice_id: int
+    channel: str  # the configured channel name
+    state: MessageState  # sending: the provider was called, its answer is not stored yet
+    updated_at: datetime
+    provider: str = ""
+    room: str = ""  # where the provider put it (a Slack channel id)
+    ref: str = ""  # the provider's id of the message (a Slack ts)
+    version: int = 0  # the notice's version it shows
+    published: bool = False  # that version is published (else a draft, awaiting approval)
+    error: str = ""
+
+
+@dataclass
 class HotlineRecord:
     """A temporary hotline switched on for an incident, and the number customers call."""
 

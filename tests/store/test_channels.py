@@ -10,6 +10,7 @@ from store.conftest import NOW, incident, run
 
 from surge.store.records import (
     ChannelMessage,
+    ChannelNotice,
     ChannelRoom,
     HotlineRecord,
     MessageState,
@@ -89,3 +90,19 @@ async def test_a_signal_wakes_only_the_waits_on_the_status_and_says_why(store):
     assert (runs["timer"].due_at, runs["timer"].resume) == (LATER, {"k": 1})
     assert all(r.status is RunStatus.WAITING for r in runs.values())
     assert await store.signal_waits(created.id + 1, {"escalate": "ann"}, soon) == 0
+
+
+async def test_a_notice_has_one_message_per_channel_replaced_in_place(store):
+    sending = ChannelNotice(7, "incident-room", MessageState.SENDING, NOW, "slack", version=1)
+    await store.save_channel_notice(sending)
+    assert await store.channel_notice(7, "incident-room") == sending
+    sent = replace(sending, state=MessageState.SENT, room="C42", ref="1.5", updated_at=LATER)
+    await store.save_channel_notice(sent)
+    shown = replace(sent, version=2, published=True, error="", updated_at=LATER)
+    await store.save_channel_notice(shown)
+    other = ChannelNotice(7, "agents", MessageState.FAILED, NOW, "slack", error="x" * 3000)
+    await store.save_channel_notice(other)
+    assert await store.channel_notice(7, "incident-room") == shown
+    stored = await store.channel_notice(7, "agents")
+    assert stored is not None and len(stored.error) == 2000  # kept short
+    assert await store.channel_notice(8, "agents") is None

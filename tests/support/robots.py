@@ -502,3 +502,14 @@ def _shown(platform: str, body: Body) -> Shown:
 
 
 FAKES.update({"wecom": FakeWeCom, "dingtalk": FakeDingTalk, "feishu": FakeFeishu})
+
+
+def robot_of(chat: Chat, channel: str) -> tuple[str, str]:
+    """A robot of its own for ``channel`` on the chat's fake: (key or token, secret)."""
+    token = f"{channel}-{chat.name}-robot-0001"
+    secret = "" if chat.name == "wecom" else f"SEC{channel}-signing-secret"
+    if chat.name == "wecom":
+        chat.fake.keys.add(token)  # type: ignore[attr-defined]
+    else:
+        chat.fake.robots[token] = secret  # type: ignore[attr-defined]
+    return token, secret

@@ -24,10 +24,12 @@ from surge.store.records import (
     TokenRecord,
 )
 from surge.store.sql.audit import AuditStore
+from surge.store.sql.channel_notices import ChannelNoticeStore
 from surge.store.sql.channels import ChannelStore
 from surge.store.sql.connection import Connection, Database, IntegrityError
 from surge.store.sql.console import ConsoleStore
 from surge.store.sql.customers import CustomerStore
+from surge.store.sql.notices import NoticeStore
 from surge.store.sql.paging import PagingStore
 from surge.store.sql.rows import (
     OPEN_RUN,
@@ -58,11 +60,13 @@ class SqlStore(
     SignalStore,
     ScriptStore,
     ChannelStore,
+    ChannelNoticeStore,
     AuditStore,
     PagingStore,
     SubscriptionStore,
     ConsoleStore,
     CustomerStore,
+    NoticeStore,
     Store,
 ):
     def __init__(self, url: str, db: Database) -> None:
