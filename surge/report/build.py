@@ -32,10 +32,11 @@ class Reports:
         incident_id: int,
         *,
         locale: str | None = None,
-        departments: Sequence[Department] = (),
+        extra: Sequence[model.FollowUp] = (),
     ) -> Report | None:
-        """The incident's report, or None when there is no such incident. ``departments``
-        add to the playbook's ``report.departments`` (a ``report.send`` step's own)."""
+        """The incident's report, or None when there is no such incident. ``extra``
+        follow-ups come after those of the playbook's ``report.departments`` (a
+        ``report.send`` step's own, rendered already)."""
         store = self.engine.store
         incident = await store.get_incident(incident_id)
         if incident is None:
@@ -45,7 +46,7 @@ class Reports:
         chosen = locale if locale in LOCALES else spec_locale
         entries = await store.timeline(incident_id)
         notices = await self._notices(incident_id, chosen)
-        wanted = [*(playbook.report.departments if playbook else ()), *departments]
+        wanted = playbook.report.departments if playbook else ()
         return Report(
             incident=incident,
             locale=chosen,
@@ -56,7 +57,7 @@ class Reports:
             notices=notices,
             components=self._components(incident, notices),
             customers=tuple(await store.customers(incident_id)),
-            follow_ups=tuple(self._follow_ups(incident, wanted)),
+            follow_ups=(*self._follow_ups(incident, wanted), *extra),
             timeline=tuple(entries[:MAX_TIMELINE]),
             timeline_more=max(0, len(entries) - MAX_TIMELINE),
         )
