@@ -24,6 +24,7 @@ from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
 from surge.store.base import Store
+from surge.subscriptions.hooks import SubscriptionHook
 from surge.subscriptions.service import Subscriptions
 from surge.templating import Templates
 from surge.triggers.chain import Chains
@@ -100,11 +101,12 @@ def build_runtime(
     Playbooks and scripts that fail validation are left out and listed in ``problems``.
     """
     summaries = SummaryUpdates()
+    subscription_hook = SubscriptionHook()
     plugins = PluginManager(
         load_entry_points=load_entry_points,
         extra=extra_plugins,
         hook_timeout=config.engine.hook_timeout,
-        runtime_builtins={"channel_summaries": summaries},
+        runtime_builtins={"channel_summaries": summaries, "subscriptions": subscription_hook},
     )
     actions = ActionRegistry()
     plugins.register_actions(actions)
@@ -135,7 +137,9 @@ def build_runtime(
     engine.services.reports = Reports(engine)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
-    engine.services.subscriptions = Subscriptions(config, store, engine.clock, engine.id)
+    engine.services.subscriptions = subscription_hook.subscriptions = Subscriptions(
+        config, store, engine.clock, engine.id
+    )
     return Runtime(
         config=config,
         plugins=plugins,
