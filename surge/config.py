@@ -24,6 +24,8 @@ from surge.channels.config import (
 )
 from surge.console_settings import ConsoleSettings, parse_console
 from surge.mail import SmtpSettings, parse_smtp
+from surge.notices.components import parse_components
+from surge.notices.model import Component
 from surge.paging.config import PagerSettings, parse_pagers
 from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
@@ -35,7 +37,7 @@ from surge.yamlpos import YamlProblem, YNode, load
 
 DEFAULT_CONFIG = Path("config/surge.yaml")
 # Sections later parts of surge read; accepted here so one config serves every release.
-RESERVED_SECTIONS = ("components",)
+RESERVED_SECTIONS: tuple[str, ...] = ()
 DEFAULT_SCRIPTS = Path("config/scripts")
 
 
@@ -127,6 +129,7 @@ class Config:
     rota: Path | None = None  # config/rota.yaml: people, shifts, escalation policies
     pagers: PagerSettings = field(default_factory=PagerSettings)
     replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
+    components: tuple[Component, ...] = ()  # what the status page shows (surge/notices)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)  # surge/web/console
     subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     reserved: dict[str, Any] = field(default_factory=dict)
@@ -203,6 +206,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "rota",
         "pagers",
         "replicas",
+        "components",
         "console",
         "subscriptions",
         *RESERVED_SECTIONS,
@@ -252,6 +256,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.pagers = parse_pagers(fields["pagers"], check)
     if "replicas" in fields:
         config.replicas = parse_replicas(fields["replicas"], check)
+    if "components" in fields:
+        config.components = parse_components(fields["components"], check)
     if "console" in fields:
         config.console = parse_console(fields["console"], check)
     if "subscriptions" in fields:

@@ -9,15 +9,18 @@ from surge.actions import ActionRegistry
 from surge.audit.log import AuditLog
 from surge.channels.events import SummaryUpdates
 from surge.channels.hub import Channels
+from surge.channels.notices import NoticeRelay
 from surge.config import DEFAULT_SCRIPTS, Config
 from surge.customers.service import Customers
 from surge.engine.engine import Clock, Engine, utcnow
 from surge.metrics import Metrics
+from surge.notices.service import Notices
 from surge.paging.service import Paging
 from surge.paging.setup import configure_pagers, load_rota
 from surge.playbook.library import PlaybookLibrary
 from surge.plugin.manager import PluginManager
 from surge.replicas import Leader, Wakeups
+from surge.report.build import Reports
 from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
@@ -98,11 +101,12 @@ def build_runtime(
     Playbooks and scripts that fail validation are left out and listed in ``problems``.
     """
     summaries = SummaryUpdates()
+    relay = NoticeRelay()
     plugins = PluginManager(
         load_entry_points=load_entry_points,
         extra=extra_plugins,
         hook_timeout=config.engine.hook_timeout,
-        runtime_builtins={"channel_summaries": summaries},
+        runtime_builtins={"channel_summaries": summaries, "channel_notices": relay},
     )
     actions = ActionRegistry()
     plugins.register_actions(actions)
@@ -112,6 +116,7 @@ def build_runtime(
     store = open_store(config.store)
     engine = Engine(config, store, plugins, playbooks, actions, templates, Metrics(), clock)
     engine.services.scripts = Scripts(scripts, store, templates)
+    engine.services.notices = Notices(engine, config.components)
     rota, rota_problems = load_rota(config)
     pagers, pager_problems = configure_pagers(config, plugins.pager_types())
     engine.services.rota = rota
@@ -124,11 +129,12 @@ def build_runtime(
         engine.note,
         engine.clock,
     )
-    engine.services.channels = summaries.channels = channels
+    engine.services.channels = summaries.channels = relay.channels = channels
     leader = Leader(store, engine.id, config.replicas)
     triggers = Triggers(engine, config, leader)
     engine.services.chains = Chains(engine, triggers.admission)
     engine.services.customers = Customers(store, engine.clock)
+    engine.services.reports = Reports(engine)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
     engine.services.subscriptions = Subscriptions(config, store, engine.clock, engine.id)

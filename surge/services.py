@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from surge.audit.log import AuditLog
     from surge.channels.hub import Channels
     from surge.customers.service import Customers
+    from surge.notices.service import Notices
     from surge.paging.service import Paging
+    from surge.report.build import Reports
     from surge.rota.model import Rota
     from surge.scripts.active import Scripts
     from surge.subscriptions.service import Subscriptions
@@ -37,3 +39,5 @@ class Services:
     # where PromQL queries (metric triggers, staff.call_in) are answered: None is the
     # config's Prometheus; `surge demo` puts its metrics simulator here
     metrics: DataSource | None = None
+    notices: Notices | None = None  # status notices, components, the banner (surge/notices)
+    reports: Reports | None = None  # post-incident reports (surge/report)

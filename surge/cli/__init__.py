@@ -15,6 +15,7 @@ from surge.cli import (
     db,
     demo,
     openapi,
+    report,
     rota,
     scripts,
     silences,
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     silences.add_parser(sub, remote)
     customers.add_parser(sub, remote)
+    report.add_parser(sub, remote)
     subscribers.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)

@@ -22,6 +22,7 @@ from surge.audit.query import QueryError, parse_query
 from surge.customers.service import CustomerError, Customers, NoIncident
 from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
 from surge.playbook.params import ParamError
+from surge.report.render import render as render_report
 from surge.runtime import Runtime
 from surge.store.base import GroupBusy
 from surge.store.records import STATUS_VERBS, IncidentStatus
@@ -82,6 +83,10 @@ class Backend(ABC):
 
     @abstractmethod
     async def add_customer(self, incident_id: int, body: Json) -> Json: ...
+
+    @abstractmethod
+    async def report(self, incident_id: int, fmt: str, locale: str | None) -> str:
+        """The post-incident report, as ``GET …/report?format=FMT`` answers it."""
 
     @abstractmethod
     async def subscribers(self, filters: dict[str, str]) -> Json:
@@ -223,6 +228,14 @@ class LocalBackend(Backend):
             await self._audit(changes.customer_added(added))
         return serialize.customer(added, contact=True)
 
+    async def report(self, incident_id: int, fmt: str, locale: str | None) -> str:
+        reports = self.runtime.engine.services.reports
+        assert reports is not None  # the runtime always sets it
+        found = await reports.build(incident_id, locale=locale)
+        if found is None:
+            raise CliError(f"no incident {incident_id}")
+        return render_report(found, "html" if fmt == "html" else "md")
+
     async def subscribers(self, filters: dict[str, str]) -> Json:
         state, kind = filters.get("state"), filters.get("kind")
         return await subscriber_page(
@@ -349,6 +362,19 @@ class HttpBackend(Backend):
     async def add_customer(self, incident_id: int, body: Json) -> Json:
         data: Json = await self._call("POST", f"/api/v1/incidents/{incident_id}/customers", body)
         return data
+
+    async def report(self, incident_id: int, fmt: str, locale: str | None) -> str:
+        query = [("format", fmt), *([("locale", locale)] if locale else [])]
+        try:
+            async with self.session.get(
+                f"{self.url}/api/v1/incidents/{incident_id}/report", params=query
+            ) as response:
+                if response.status < 400:
+                    return await response.text()
+        except aiohttp.ClientError:
+            pass  # _call says why the server cannot be reached
+        data = await self._call("GET", f"/api/v1/incidents/{incident_id}/report", params=query)
+        raise CliError(f"unexpected answer from the server: {str(data)[:200]}")
 
     async def subscribers(self, filters: dict[str, str]) -> Json:
         data: Json = await self._call("GET", "/api/v1/subscribers", params=list(filters.items()))

@@ -49,6 +49,7 @@ async def dispatch(args: argparse.Namespace) -> int:
         "token": token,
         "silence": silence,
         "customers": customers_command,
+        "report": report_command,
         "subscribers": subscribers_command,
         "simulate": simulate_command,
         "scripts": scripts_command,
@@ -349,6 +350,12 @@ async def silence(args: argparse.Namespace) -> int:
 
 async def customers_command(args: argparse.Namespace) -> int:
     from surge.cli.customers import command
+
+    return await _with_backend(args, command(args))
+
+
+async def report_command(args: argparse.Namespace) -> int:
+    from surge.cli.report import command
 
     return await _with_backend(args, command(args))
 

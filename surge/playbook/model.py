@@ -103,6 +103,23 @@ Trigger = ManualTrigger | AlertTrigger | MetricTrigger
 
 
 @dataclass(frozen=True)
+class Department:
+    """A department the post-incident report goes to, with what it should follow up
+    (a template over ``params`` and ``incident``, rendered into the report)."""
+
+    name: str
+    follow_up: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """The playbook's ``report``: the locale of its headings, and its departments."""
+
+    locale: str = "zh-CN"
+    departments: tuple[Department, ...] = ()
+
+
+@dataclass(frozen=True)
 class Playbook:
     id: str
     title: str
@@ -119,6 +136,7 @@ class Playbook:
     components: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
     on_resolve: tuple[Step, ...] = ()
+    report: ReportSpec = field(default_factory=ReportSpec)
     source: str = ""  # file it came from
     content_hash: str = ""  # sha256 of the file's bytes, recorded on each incident
 

@@ -6,8 +6,9 @@ import hashlib
 from dataclasses import replace
 
 from surge.actions import ActionRegistry
-from surge.playbook.model import DEFAULT_MAX_OPEN, SEVERITIES, Param, Playbook
+from surge.playbook.model import DEFAULT_MAX_OPEN, SEVERITIES, Param, Playbook, ReportSpec
 from surge.playbook.paramspec import read_params
+from surge.playbook.reportspec import read_report
 from surge.playbook.steps import read_duration, read_slug, read_steps
 from surge.playbook.triggerspec import TriggerReader
 from surge.playbook.validate import Source, Validator
@@ -17,7 +18,7 @@ from surge.yamlpos import YamlProblem, YNode, load
 
 TOP_KEYS = (
     "id", "title", "kind", "severity", "description", "params", "triggers",
-    "group_by", "cooldown", "max_open", "components", "steps", "on_resolve",
+    "group_by", "cooldown", "max_open", "components", "steps", "on_resolve", "report",
 )  # fmt: skip
 
 
@@ -72,6 +73,7 @@ class _Reader:
         triggers = TriggerReader(check, validator).triggers(fields.get("triggers"))
         group_by = self._group_by(fields.get("group_by"), params)
         components = validator.components(fields["components"]) if "components" in fields else ()
+        report = read_report(check, validator, fields["report"]) if "report" in fields else None
         identity = read_slug(check, fields.get("id"), "id")
         title = check.string(fields["title"], "title") if "title" in fields else None
         if identity is None or title is None:
@@ -90,6 +92,7 @@ class _Reader:
             components=components,
             steps=tuple(draft.step for draft in main),
             on_resolve=tuple(draft.step for draft in on_resolve),
+            report=report or ReportSpec(),
         )
 
     def _severity(self, node: YNode | None) -> str:

@@ -31,6 +31,7 @@ from surge.plugin.calls import HookTimeout as HookTimeout
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from surge.notices.model import Notice, NoticeVersion
     from surge.paging.spec import PagerSpec
     from surge.store.records import Incident, IncidentStatus, StepRun
 
@@ -237,6 +238,20 @@ class PluginManager:
     async def step_finished(self, incident: Incident, run: StepRun) -> None:
         kwargs = {"incident": incident, "run": run}
         await self._call_event("surge_step_finished", kwargs, incident)
+
+    # -- notices: ``incident`` is the notice's incident, where a failure is recorded --
+
+    async def notice_published(
+        self, notice: Notice, version: NoticeVersion, incident: Incident | None = None
+    ) -> None:
+        kwargs = {"notice": notice, "version": version}
+        await self._call_event("surge_notice_published", kwargs, incident)
+
+    async def notice_drafted(
+        self, notice: Notice, version: NoticeVersion, incident: Incident | None = None
+    ) -> None:
+        kwargs = {"notice": notice, "version": version}
+        await self._call_event("surge_notice_drafted", kwargs, incident)
 
     # -- calling --
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from surge.actions import ActionSpec
     from surge.channels.provider import ProviderType
+    from surge.notices.model import Notice, NoticeVersion
     from surge.paging.spec import PagerSpec
     from surge.store.records import Incident, IncidentStatus, StepRun
 
@@ -135,4 +136,35 @@ def surge_register_pagers() -> Iterable[PagerSpec]:  # type: ignore[empty-body]
 
     :return: ``surge.paging.spec.PagerSpec`` records; each type must be unique across all
         plugins, or surge refuses to start naming both plugins.
+    """
+
+
+@_spec
+def surge_notice_published(notice: Notice, version: NoticeVersion) -> Awaitable[None] | None:
+    """Called after a version of a status notice was published: the first one, each
+    update and the resolution (by hand, or by a ``notice.*`` step).
+
+    Called in the background, in order per notice. After a crash between publishing and
+    this call, the call is made when the step runs again; so it may, rarely, come twice
+    for one version: key what you send on ``(notice.id, version.number)``.
+
+    :param notice: the notice as the version left it (state, components, audience: a
+        plugin that delivers to customers must skip notices whose audience is not
+        ``public``).
+    :param version: the published version: rendered ``title`` and ``body`` per locale,
+        ``state``, the ``components`` it changed, its author and time.
+    :return: nothing, or an awaitable the manager awaits.
+    """
+
+
+@_spec
+def surge_notice_drafted(notice: Notice, version: NoticeVersion) -> Awaitable[None] | None:
+    """Called after a draft version of a notice was stored, so that someone may review it
+    (a chat tool posts it with an Approve button, which publishes it through the API).
+
+    :param notice: the notice the draft belongs to (``published_at`` None when it has
+        never been shown).
+    :param version: the draft: rendered ``title`` and ``body`` per locale, ``number`` to
+        publish (``POST /api/v1/notices/{id}/versions/{number}/publish``).
+    :return: nothing, or an awaitable the manager awaits.
     """

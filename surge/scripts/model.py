@@ -41,6 +41,8 @@ class Script:
     author: str = ""  # who last changed it: with the two-person rule, not its approver
     vars: dict[str, Param] = field(default_factory=dict)
     locales: dict[str, str] = field(default_factory=dict)  # locale -> Jinja2 template
+    # locale -> a Jinja2 template of a notice's title (optional; notices, surge/notices)
+    titles: dict[str, str] = field(default_factory=dict)
     rules: Rules = field(default_factory=Rules)
     source: str = ""  # the file it came from
     # sha256 of the parsed content in a canonical form: edits to whitespace, comments,

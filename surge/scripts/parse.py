@@ -17,7 +17,7 @@ from surge.templating import Templates
 from surge.yamlcheck import Checker
 from surge.yamlpos import Pos, YamlProblem, YNode, load
 
-TOP_KEYS = ("id", "title", "purpose", "author", "vars", "locales", "rules")
+TOP_KEYS = ("id", "title", "purpose", "author", "vars", "locales", "titles", "rules")
 RULE_KEYS = ("required", "forbidden", "promises", "max_length")
 
 
@@ -67,6 +67,7 @@ class _Reader:
             else {}
         )
         locales = self._locales(fields.get("locales"), variables)
+        titles = self._locales(fields.get("titles"), variables, what="titles")
         rules = self._rules(fields.get("rules"), variables, locales)
         identity = read_slug(check, fields.get("id"), "id")
         title = check.string(fields["title"], "title") if "title" in fields else None
@@ -81,6 +82,7 @@ class _Reader:
             author=author,
             vars=variables,
             locales={locale: template for locale, (template, _) in locales.items()},
+            titles={locale: template for locale, (template, _) in titles.items()},
             rules=rules,
             source=root.pos.file,
             content_hash=content_hash(root),
@@ -90,32 +92,35 @@ class _Reader:
     # --- locales ---------------------------------------------------------------------------
 
     def _locales(
-        self, node: YNode | None, variables: dict[str, Param]
+        self, node: YNode | None, variables: dict[str, Param], what: str = "locales"
     ) -> dict[str, tuple[str, YNode]]:
-        fields = self.check.mapping(node, "locales") if node is not None else None
+        """The wording per locale (``locales``), or a notice's title per locale (``titles``)."""
+        fields = self.check.mapping(node, what) if node is not None else None
         if fields is None or node is None:
             return {}
+        noun = "wording" if what == "locales" else "title"
         found: dict[str, tuple[str, YNode]] = {}
         for locale, child in fields.items():
             if locale not in LOCALES:
                 self.check.error(node.key_pos[locale], unknown("locale", locale, LOCALES))
                 continue
-            template = self.check.string(child, f"the {locale} wording")
-            if template is not None and self._template(template, child, locale, variables):
+            what_here = f"{locale} {noun}"
+            template = self.check.string(child, f"the {what_here}")
+            if template is not None and self._template(template, child, what_here, variables):
                 found[locale] = (template, child)
         if not fields:
-            self.check.error(node.pos, f"locales needs at least one of {', '.join(LOCALES)}")
+            self.check.error(node.pos, f"{what} needs at least one of {', '.join(LOCALES)}")
         return found
 
-    def _template(self, text: str, node: YNode, locale: str, variables: dict[str, Param]) -> bool:
+    def _template(self, text: str, node: YNode, what: str, variables: dict[str, Param]) -> bool:
         error = self.templates.syntax_error(text)
         if error is not None:
             line, message = error
-            self.check.error(self.source.at(node.pos, line), f"the {locale} wording: {message}")
+            self.check.error(self.source.at(node.pos, line), f"the {what}: {message}")
             return False
         allowed = set(variables) | set(self.templates.env.globals)
         for name in sorted(used_names(self.templates, text) - allowed):
-            message = f"the {locale} wording uses {{{{ {name} }}}}, which is not a declared var"
+            message = f"the {what} uses {{{{ {name} }}}}, which is not a declared var"
             self.check.error(self._line_of(node, text, name), message)
         return True
 

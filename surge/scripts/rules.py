@@ -64,6 +64,17 @@ def render(
     """The script's wording in ``locale`` with ``variables``; ScriptError when a var is
     missing or invalid, the script has no such locale, or the text breaks a rule."""
     template = _template(script, locale)
+    values = values_of(script, variables)
+    text = fill(template, values, templates)
+    broken = check(script, text, locale, channel=channel, values=values)
+    if broken:
+        raise ScriptError([f"the {locale} text breaks a rule: {item.message}" for item in broken])
+    return Rendered(text, locale)
+
+
+def values_of(script: Script, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """The vars read as the script declares them; ScriptError when one is missing,
+    unknown, of the wrong type, or required and empty."""
     try:
         values = coerce_values(script.vars, variables, noun="var")
     except ParamError as error:
@@ -71,11 +82,13 @@ def render(
     problems = [f"var {name!r} is required and empty" for name in _empty_required(script, values)]
     if problems:
         raise ScriptError(problems)
-    text = _render(templates or _PLAIN, template, values)
-    broken = check(script, text, locale, channel=channel, values=values)
-    if broken:
-        raise ScriptError([f"the {locale} text breaks a rule: {item.message}" for item in broken])
-    return Rendered(text, locale)
+    return values
+
+
+def fill(template: str, values: Mapping[str, Any], templates: Templates | None = None) -> str:
+    """One template of a script rendered with ``values`` (from ``values_of``), unchecked:
+    the values enter only as data. ScriptError when it cannot render."""
+    return _render(templates or _PLAIN, template, values)
 
 
 def check(

@@ -11,6 +11,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from surge.customers.storage import CustomerStorage
+from surge.notices.model import (
+    Audience,
+    Banner,
+    ComponentState,
+    Notice,
+    NoticeChange,
+    NoticeKind,
+    NoticeVersion,
+    StatusRows,
+)
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
 from surge.store.records import (
     ActiveScript,
@@ -440,6 +450,87 @@ class Store(SubscriptionStorage, CustomerStorage, ABC):
     @abstractmethod
     async def wake_run(self, run_id: int, at: datetime) -> None:
         """Make a waiting step run due at ``at`` (an answer it waits for came in)."""
+
+    # -- status notices (surge/notices) --
+
+    @abstractmethod
+    async def add_notice_version(
+        self, notice: Notice, version: NoticeVersion, *, publish: bool
+    ) -> NoticeChange:
+        """Store ``version`` as the next version of ``notice`` (a new notice when its id is
+        0), as a draft, or published at once with ``publish`` (as ``publish_notice_version``
+        does). When a version with ``version.key`` exists (a step run again), return it
+        with ``created`` False and write nothing. NoticeConflict when the notice is gone."""
+
+    @abstractmethod
+    async def publish_notice_version(
+        self, notice_id: int, number: int, by: str, at: datetime
+    ) -> NoticeChange:
+        """Publish a draft: the notice takes its state, impact, title and components; the
+        components it touches get the worst status an open public notice gives them; the
+        status revision goes up. NoticeConflict when there is no such draft, it is
+        published already, or a later version was published since."""
+
+    @abstractmethod
+    async def mark_notice_announced(self, notice_id: int, number: int, at: datetime) -> None:
+        """The published hook has been called for this version."""
+
+    @abstractmethod
+    async def notice(self, notice_id: int) -> Notice | None: ...
+
+    @abstractmethod
+    async def notice_version_by_key(self, key: str) -> NoticeChange | None:
+        """The version a step with this idempotency key made, with its notice."""
+
+    @abstractmethod
+    async def notices(
+        self,
+        *,
+        kind: NoticeKind | None = None,
+        audience: Audience | None = None,
+        incident_id: int | None = None,
+        open_only: bool = False,
+        limit: int = 100,
+    ) -> list[Notice]:
+        """Newest first, those that match every filter given."""
+
+    @abstractmethod
+    async def notice_versions(self, notice_id: int) -> list[NoticeVersion]:
+        """Every version, drafts too, oldest first."""
+
+    @abstractmethod
+    async def component_states(self) -> dict[str, ComponentState]:
+        """Components whose status was ever set; the others are operational."""
+
+    @abstractmethod
+    async def set_component_state(self, state: ComponentState) -> None:
+        """Set a component's status by hand (the status revision goes up)."""
+
+    @abstractmethod
+    async def show_banner(self, banner: Banner) -> tuple[Banner, bool]:
+        """Store a banner (the status revision goes up) and return it with True; one with
+        the same ``key`` exists already: return it with False and write nothing."""
+
+    @abstractmethod
+    async def clear_banners(
+        self, by: str, at: datetime, *, incident_id: int | None = None
+    ) -> list[Banner]:
+        """Clear the active banners, or those the incident showed; returns them."""
+
+    @abstractmethod
+    async def banners(self, limit: int = 100) -> list[Banner]:
+        """Newest first, cleared and expired ones too."""
+
+    @abstractmethod
+    async def status_revision(self) -> int:
+        """How many changes the public pages have seen: any publish, component status or
+        banner change makes it bigger, on every replica sharing the store."""
+
+    @abstractmethod
+    async def status_rows(self, now: datetime, since: datetime) -> StatusRows:
+        """What the public pages show: public published notices that are open or were
+        closed at or after ``since``, with their published versions; component states;
+        banners active at ``now``; and the revision read before them."""
 
     # -- replicas --
 

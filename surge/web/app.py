@@ -21,6 +21,7 @@ from surge.web import (
     subscriptions,
 )
 from surge.web import customers as affected_customers
+from surge.web import report as incident_report
 from surge.web.keys import INTAKE, RUNTIME
 from surge.web.middleware import auth_middleware, errors_middleware
 from surge.web.openapi import route as openapi
@@ -58,6 +59,7 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     console.install(app, state)  # /console/: the operator console (not part of the API)
     app.add_routes(subscriptions.routes)
     app.add_routes(affected_customers.routes)
+    app.add_routes(incident_report.routes)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -97,6 +97,7 @@ async def populate(make_runtime, write_playbook, wait_settled) -> None:
     customers = runtime.engine.services.customers
     assert customers is not None
     await customers.add(waiting.id, {"ref": "C-1", "contact": "13812345678", "note": "退款"}, "lee")
+    await publish_notices(store, waiting.id, now)
     await store.console_secret("s" * 43, now)
     session = ConsoleSession("d" * 64, "ab" * 32, "ops", "responder", now, now + timedelta(hours=1))
     await store.add_console_session(session)
@@ -167,6 +168,28 @@ async def subscribe_and_deliver(store: Store, now: datetime) -> None:
     await store.queue_update(NoticeUpdate(1, 1, "investigating", {}, texts, now), now)
     [claimed] = await store.claim_deliveries("copy", now, now + timedelta(minutes=1), 10)
     await store.finish_delivery(claimed.delivery.id, "copy", DeliveryState.SENT, now, ref="<1@x>")
+
+
+async def publish_notices(store: Store, incident_id: int, now: datetime) -> None:
+    """The notice tables, as the notice.* and banner.* actions fill them."""
+    from store.test_notices import notice, version
+
+    from surge.notices.model import Banner, ComponentState, ComponentStatus, Severity
+
+    key = f"{incident_id}:steps:notice"
+    await store.add_notice_version(
+        notice(incident_id=incident_id, key=key, created_at=now, updated_at=now),
+        version(key=key, at=now),
+        publish=True,
+    )
+    await store.set_component_state(
+        ComponentState("hotline", ComponentStatus.PARTIAL_OUTAGE, now, "李")
+    )
+    banner = Banner(
+        0, "traffic-banner", "e" * 64, {"x": "帮助"}, {"zh-CN": "繁忙"}, Severity.WARNING, "/help",
+        "playbook", now, incident_id=incident_id, key=f"{incident_id}:steps:banner",
+    )  # fmt: skip
+    await store.show_banner(banner)
 
 
 def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -487,3 +487,93 @@ async def test_hook_surge_register_channel_providers(
     assert [run.status.value for run in runs] == ["succeeded", "succeeded"]
     assert calls == [("open", "war-room"), ("post", f"board-1: Hello {incident.id}")]
     assert runs[1].result["ref"] == "note-2" and runs[1].result["provider"] == "board"
+
+
+NOTICE_PLAYBOOK = """
+    id: outage
+    title: Outage
+    steps:
+      - id: notice
+        action: notice.publish
+        with:
+          script: outage-initial
+          components: {web-chat: major_outage}
+          vars: {service: Web chat, impact: no chats, eta: "15:30", workaround: call us}
+    on_resolve:
+      - id: resolved
+        action: notice.resolve
+        with:
+          script: outage-resolved
+          vars: {service: Web chat, resolved_at: "15:20", contact: the hotline}
+"""
+
+
+async def notices_runtime(make_runtime, write_playbook, config, plugins):
+    import dataclasses
+
+    from notices.conftest import COMPONENTS, SCRIPTS, approve_all
+
+    from surge.config import ScriptSettings
+
+    write_playbook("outage", NOTICE_PLAYBOOK)
+    changed = dataclasses.replace(config, scripts=ScriptSettings(SCRIPTS), components=COMPONENTS)
+    runtime = await make_runtime(plugins=plugins, config=changed)
+    await approve_all(runtime)
+    return runtime
+
+
+async def test_hook_surge_notice_published(make_runtime, write_playbook, config, wait_settled):
+    seen: list[tuple[int, int, str, str, str]] = []
+
+    class Subscriber:
+        name = "subscriber"
+
+        @hookimpl
+        async def surge_notice_published(self, notice: Any, version: Any) -> None:
+            seen.append(
+                (notice.id, version.number, notice.state, version.state, version.body["en"][:7])
+            )
+
+    class Broken:
+        name = "broken"
+
+        @hookimpl
+        def surge_notice_published(self, notice: Any, version: Any) -> None:
+            raise RuntimeError("the mail server is down")
+
+    runtime = await notices_runtime(make_runtime, write_playbook, config, [Subscriber(), Broken()])
+    incident = await runtime.engine.trigger("outage", {}, actor="test")
+    await wait_settled(runtime, incident.id)
+    await runtime.engine.change_status(incident.id, IncidentStatus.RESOLVED, "lee", "fixed")
+    await wait_settled(runtime, incident.id)
+    await runtime.engine.events.drain()
+    assert seen == [(1, 1, "investigating", "investigating", "Web cha"),
+                    (1, 2, "resolved", "resolved", "Web cha")]  # fmt: skip
+    versions = await runtime.store.notice_versions(1)
+    assert all(version.announced_at is not None for version in versions)
+    timeline = await runtime.store.timeline(incident.id)
+    failures = [entry.message for entry in timeline if entry.kind == "plugin.error"]
+    failed = "plugin broken failed in surge_notice_published: the mail server is down"
+    assert failures == [failed, failed]
+
+
+async def test_hook_surge_notice_drafted(make_runtime, write_playbook, config):
+    from notices.conftest import OUTAGE
+
+    from surge.notices.service import Draft
+
+    seen: list[tuple[int, int, str, str]] = []
+
+    class Reviewer:
+        name = "reviewer"
+
+        @hookimpl
+        def surge_notice_drafted(self, notice: Any, version: Any) -> None:  # in a thread
+            seen.append((notice.id, version.number, version.status, version.author))
+
+    runtime = await notices_runtime(make_runtime, write_playbook, config, [Reviewer()])
+    notices = runtime.engine.services.notices
+    draft = await notices.draft(Draft("outage-initial", OUTAGE), author="lee")
+    await notices.publish(draft.notice.id, draft.version.number, by="comms-lead")
+    await runtime.engine.events.drain()
+    assert seen == [(draft.notice.id, 1, "draft", "lee")]  # publishing is not drafting

@@ -11,7 +11,7 @@ import pytest
 from surge.scripts.library import ScriptLibrary
 from surge.scripts.model import Script
 from surge.scripts.parse import load_script
-from surge.scripts.rules import check, render
+from surge.scripts.rules import check, fill, render, values_of
 from surge.templating import Templates
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +34,10 @@ SAMPLES: dict[str, Any] = {
     "self_service": "https://help.example.com",
     "topic": "快递延误",
     "room": "#inc-12",
+    "window": "3月3日02:00–04:00",  # maintenance-planned
+    "alternative": "使用网页版",
+    "report_url": "https://surge.example.com/api/v1/incidents/12/report?format=html",
+    "report": "# 事件复盘报告: #12 投诉激增\n\n## 概要",  # complaint-report
 }
 
 
@@ -82,7 +86,9 @@ def test_the_shipped_scripts_load_and_keep_their_rules() -> None:
         "complaint-closed",
         "complaint-escalation",
         "complaint-holding",
+        "complaint-report",
         "complaint-statement",
+        "maintenance-planned",
         "outage-agents",
         "outage-initial",
         "outage-notice",
@@ -97,6 +103,10 @@ def test_the_shipped_scripts_load_and_keep_their_rules() -> None:
     for script in library.all():
         assert list(script.locales) == ["zh-CN", "zh-TW", "en"]
         assert_keeps_its_rules(script)
+        values = sample_vars(script)
+        for locale, title in script.titles.items():  # a notice's title keeps them too
+            text = fill(title, values_of(script, values))
+            assert text.strip() and check(script, text, locale) == []
 
 
 def test_the_shipped_complaint_reply_fits_an_sms() -> None:

@@ -10,8 +10,10 @@ from surge.plugin.builtin import (
     customers,
     hotline,
     log,
+    notices,
     page,
     pagers,
+    report,
     script,
     set_status,
     wait,
@@ -26,4 +28,8 @@ BUILTINS = (
     *(pagers, page, call_in),
     # one playbook starting another; the customers an incident concerns
     *(chain, customers),
+    # the post-incident report, sent on resolve
+    *(report,),
+    # status notices and the banner
+    notices,
 )

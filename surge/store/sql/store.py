@@ -29,6 +29,7 @@ from surge.store.sql.channels import ChannelStore
 from surge.store.sql.connection import Connection, Database, IntegrityError
 from surge.store.sql.console import ConsoleStore
 from surge.store.sql.customers import CustomerStore
+from surge.store.sql.notices import NoticeStore
 from surge.store.sql.paging import PagingStore
 from surge.store.sql.rows import (
     OPEN_RUN,
@@ -65,6 +66,7 @@ class SqlStore(
     SubscriptionStore,
     ConsoleStore,
     CustomerStore,
+    NoticeStore,
     Store,
 ):
     def __init__(self, url: str, db: Database) -> None:

@@ -236,7 +236,8 @@ def _param(param: Param, components: _Components) -> dict[str, Any]:
 def _answer(answer: Answer, components: _Components) -> dict[str, Any]:
     result: dict[str, Any] = {"description": answer.description}
     if answer.schema is not None:
-        result["content"] = {answer.content_type: {"schema": components.resolve(answer.schema)}}
+        schema = {"schema": components.resolve(answer.schema)}
+        result["content"] = {kind: schema for kind in (answer.content_type, *answer.also)}
     if answer.headers:
         result["headers"] = {
             name: {"description": text, "schema": {"type": "string"}}

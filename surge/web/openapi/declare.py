@@ -95,6 +95,7 @@ class Answer:
     schema: Any = ERROR
     content_type: str = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)  # name: what it says
+    also: tuple[str, ...] = ()  # more content types with the same schema (text/html)
 
 
 @dataclass(frozen=True)
