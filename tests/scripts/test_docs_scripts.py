@@ -34,6 +34,7 @@ SAMPLES: dict[str, Any] = {
     "self_service": "https://help.example.com",
     "topic": "快递延误",
     "room": "#inc-12",
+    "report": "# 事后报告\n\n- 质量部：查明根因",  # complaint-report: the report's Markdown
     "window": "3月3日02:00–04:00",  # maintenance-planned
     "alternative": "使用网页版",
 }
@@ -84,6 +85,8 @@ def test_the_shipped_scripts_load_and_keep_their_rules() -> None:
         "complaint-closed",
         "complaint-escalation",
         "complaint-holding",
+        "complaint-report",
+        "complaint-resolved",
         "complaint-statement",
         "maintenance-planned",
         "outage-agents",
