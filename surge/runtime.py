@@ -9,6 +9,7 @@ from surge.actions import ActionRegistry
 from surge.audit.log import AuditLog
 from surge.channels.events import SummaryUpdates
 from surge.channels.hub import Channels
+from surge.channels.notices import NoticeRelay
 from surge.config import DEFAULT_SCRIPTS, Config
 from surge.customers.service import Customers
 from surge.engine.engine import Clock, Engine, utcnow
@@ -100,11 +101,12 @@ def build_runtime(
     Playbooks and scripts that fail validation are left out and listed in ``problems``.
     """
     summaries = SummaryUpdates()
+    relay = NoticeRelay()
     plugins = PluginManager(
         load_entry_points=load_entry_points,
         extra=extra_plugins,
         hook_timeout=config.engine.hook_timeout,
-        runtime_builtins={"channel_summaries": summaries},
+        runtime_builtins={"channel_summaries": summaries, "channel_notices": relay},
     )
     actions = ActionRegistry()
     plugins.register_actions(actions)
@@ -127,7 +129,7 @@ def build_runtime(
         engine.note,
         engine.clock,
     )
-    engine.services.channels = summaries.channels = channels
+    engine.services.channels = summaries.channels = relay.channels = channels
     leader = Leader(store, engine.id, config.replicas)
     triggers = Triggers(engine, config, leader)
     engine.services.chains = Chains(engine, triggers.admission)

@@ -108,7 +108,7 @@ async def test_complaint_surge_from_the_alert_to_the_room_archived(
     # the statement closed, and the report sent to the departments concerned
     versions = await world.notice_versions(incident)
     assert [(v.number, v.state) for v in versions] == [(1, "identified"), (2, "resolved")]
-    report = await world.eventually(lambda: _mail_with(world, "事后报告"), "the report")
+    report = await world.eventually(lambda: _mail_with(world, "复盘报告"), "the report")
     assert set(report.recipients) == {"quality@example.test", "legal@example.test"}
     for text in ("质量部", "法务部", "公关部", TOPIC, "ORD-20261201-0042"):
         assert text in report.text, text

@@ -239,3 +239,41 @@ async def test_a_long_notice_is_split_without_breaking_a_character_or_markdown(
     joined = "".join(item.text.split(label)[0] for item, label in zip(shown, labels, strict=True))
     assert "".join(joined.split()).count("".join(impact.split())) == 2  # zh-CN and zh-TW whole
     assert "**" not in joined or joined.count("**") % 2 == 0  # no bold cut open
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_the_summary_is_posted_again_only_when_its_top_changes_naming_the_earlier_one(
+    platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
+) -> None:
+    from support.paging import wait_for_run
+
+    from surge.store.records import IncidentStatus, RunStatus
+
+    chat = await Chat.start(platform, aiohttp_server)
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: 在线客服故障
+        steps:
+          - {id: room, action: channel.open, with: {channel: incident-room, name: outage}}
+          - {id: note, action: log, with: {message: 第一步完成}}
+          - {id: ack, action: wait, with: {until: acknowledged, timeout: 1m}}
+          - {id: after, action: log, with: {message: 已确认}}
+        on_resolve:
+          - {id: bye, action: channel.close, with: {channel: incident-room}}
+        """,
+    )
+    runtime = await robot_runtime(config(chat, monkeypatch), PLUGINS)
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    await wait_for_run(runtime, incident.id, "ack", RunStatus.WAITING)
+    assert len(chat.shown("incident-room")) == 1  # the steps since changed no status
+    await runtime.engine.change_status(incident.id, IncidentStatus.ACKNOWLEDGED, "cli:lead")
+    await wait_settled(runtime, incident.id)
+    await runtime.engine.change_status(incident.id, IncidentStatus.RESOLVED, "cli:lead")
+    await wait_for_run(runtime, incident.id, "bye", RunStatus.SUCCEEDED)
+    first, acknowledged, resolved = (shown.text for shown in chat.shown("incident-room"))
+    assert "状态: 已触发" in first and "更新第" not in first
+    assert acknowledged.startswith("更新第 1 条摘要（") and "状态: 已确认" in acknowledged
+    assert resolved.startswith("更新第 2 条摘要（") and "状态: 已解决" in resolved
+    assert "第一步完成" in acknowledged  # the latest timeline lines come along

@@ -34,9 +34,10 @@ SAMPLES: dict[str, Any] = {
     "self_service": "https://help.example.com",
     "topic": "快递延误",
     "room": "#inc-12",
-    "report": "# 事后报告\n\n- 质量部：查明根因",  # complaint-report: the report's Markdown
     "window": "3月3日02:00–04:00",  # maintenance-planned
     "alternative": "使用网页版",
+    "report_url": "https://surge.example.com/api/v1/incidents/12/report?format=html",
+    "report": "# 事件复盘报告: #12 投诉激增\n\n## 概要",  # complaint-report
 }
 
 

@@ -1,17 +1,19 @@
 """What a person does from Slack with a button: the room summary's Acknowledge, Escalate
-and Resolve (the ``responder`` role), and a page's Acknowledge and Escalate (the person
-paged, or a responder). Each answer is a sentence in the person's locale, shown only to
-them, with what it changed or refused for the audit log."""
+and Resolve (the ``responder`` role), a page's Acknowledge and Escalate (the person
+paged, or a responder), and a draft notice's Approve (the publish permission). Each
+answer is a sentence in the person's locale, shown only to them, with what it changed or
+refused for the audit log."""
 
 from __future__ import annotations
 
 from surge.audit.changes import Change, incident_status
 from surge.engine.engine import TransitionError, UnknownIncident
+from surge.notices.model import NoticeConflict
 from surge.paging.records import PageStatus
-from surge.roles import RESPOND
+from surge.roles import PUBLISH, RESPOND
 from surge.runtime import Runtime
 from surge.store.records import IncidentStatus
-from surge_slack.blocks import ACK, ESCALATE, PAGE_ACK, PAGE_ESCALATE, RESOLVE
+from surge_slack.blocks import ACK, APPROVE_NOTICE, ESCALATE, PAGE_ACK, PAGE_ESCALATE, RESOLVE
 from surge_slack.directory import Person
 from surge_slack.respond import Reply
 from surge_slack.texts import text
@@ -31,10 +33,12 @@ async def press(
     runtime: Runtime, person: Person | None, user: str, action: str, value: str, locale: str
 ) -> Reply | None:
     """The answer to a button, or None for one surge does not know."""
-    if action not in _BUTTONS:
+    if action not in _BUTTONS and action != APPROVE_NOTICE:
         return None
     if person is None:
         return Reply(text("unknown_user", locale, user=user))
+    if action == APPROVE_NOTICE:
+        return await _approve(runtime, person, value, locale)
     page = action in _PAGE_BUTTONS
     if not page and not person.principal.may(RESPOND):
         return _refusal(person, action, value, locale)
@@ -74,6 +78,30 @@ async def _act(
         await runtime.engine.change_status(incident_id, status, person.actor, "from Slack")
         change = incident_status(incident_id, verb, "from Slack")
     return Reply(text(done, locale, id=incident_id), change)
+
+
+async def _approve(runtime: Runtime, person: Person, value: str, locale: str) -> Reply:
+    """A draft notice's Approve: publish that version, with the publish permission."""
+    notice_id, _, number = value.partition(":")
+    if not all(
+        part.isascii() and part.isdigit() and len(part) < 19 for part in (notice_id, number)
+    ):
+        return Reply(text("no_notice", locale, id=value[:40]))
+    target = f"notice:{notice_id}"
+    if not person.principal.may(PUBLISH):
+        what = text("what_publish", locale)
+        needs = ", ".join(PUBLISH.holders)
+        refused = text("no_role", locale, role=person.principal.role, what=what, needs=needs)
+        return Reply(refused, Change("notice.publish", target), denied=True)
+    notices = runtime.engine.services.notices
+    if notices is None or await notices.get(int(notice_id)) is None:
+        return Reply(text("no_notice", locale, id=notice_id))
+    try:
+        await notices.publish(int(notice_id), int(number), by=person.actor)
+    except NoticeConflict as error:
+        return Reply(text("cannot_publish", locale, id=notice_id, reason=str(error)))
+    done = text("done_publish", locale, id=notice_id, number=number)
+    return Reply(done, Change("notice.publish", target, {"version": int(number)}))
 
 
 async def _page_button(
