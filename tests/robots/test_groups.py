@@ -277,3 +277,52 @@ async def test_the_summary_is_posted_again_only_when_its_top_changes_naming_the_
     assert acknowledged.startswith("更新第 1 条摘要（") and "状态: 已确认" in acknowledged
     assert resolved.startswith("更新第 2 条摘要（") and "状态: 已解决" in resolved
     assert "第一步完成" in acknowledged  # the latest timeline lines come along
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_published_notice_and_its_update_reach_the_group_as_new_messages(
+    platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
+) -> None:
+    chat = await Chat.start(platform, aiohttp_server)
+    vars_ = "vars: {service: 在线客服, impact: 无法发起会话, eta: '15:30', workaround: 拨打热线}"
+    write_playbook(
+        "pb",
+        f"""
+        id: pb
+        title: 在线客服故障
+        steps:
+          - {{id: notice, action: notice.publish, with: {{script: outage-initial,
+             state: investigating, components: {{web-chat: major_outage}}, {vars_}}}}}
+          - {{id: identified, action: notice.update, with: {{script: outage-initial,
+             state: identified, {vars_}}}}}
+        """,
+    )
+    room = f"{ROOM}, notices: published"
+    components = (
+        "components:\n  - {id: web-chat, name: {zh-CN: 在线客服, zh-TW: 線上客服, en: Web chat}}\n"
+    )
+    runtime = await robot_runtime(config(chat, monkeypatch, room_extra=room) + components, PLUGINS)
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    runs = await wait_settled(runtime, incident.id)
+    assert all(run.status.value == "succeeded" for run in runs), [r.error for r in runs]
+
+    def notices():
+        found = chat.shown("incident-room")
+        return [shown for shown in found if "surge · 状态通知 #" in shown.text]
+
+    from support import waiting
+
+    await waiting.eventually(lambda: len(notices()) == 2, what="both versions in the group")
+    first, update = notices()
+    assert "【在线客服故障通知】在线客服出现异常：无法发起会话。" in first.text
+    assert "状态通知 #1 · 调查中" in first.text
+    assert {m for shown in notices() for m in shown.mentions} <= MENTIONED[platform]
+    assert update.text.startswith("通知更新：第 2 版，取代第 1 版")
+    assert "状态通知 #1 · 已查明原因" in update.text
+    shown = [
+        e.message for e in await runtime.store.timeline(incident.id) if e.kind == "channel.notice"
+    ]
+    assert shown == [
+        "notice 1 version 1 shown (published)",
+        "notice 1 version 2 shown (published)",
+    ]
