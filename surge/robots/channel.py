@@ -82,7 +82,13 @@ class RobotChannel(ChannelProvider):
     # -- rooms --
 
     async def open(self, request: OpenRequest) -> Room:
-        return Room(self.group, self.group, created=False, data={"platform": self.robot.platform})
+        """The fixed group. On-call people to invite (``invite_oncall``) cannot be added
+        to a group by a robot: they are mentioned in the first summary instead, and
+        those the platform has no id for are named ``missing``."""
+        people = [person.id for person in request.people if self.robot.mention(person)]
+        missing = [person.id for person in request.people if person.id not in people]
+        data = {"platform": self.robot.platform, "mention": people, "missing": missing}
+        return Room(self.group, self.group, created=False, data=data)
 
     # -- messages --
 
@@ -158,10 +164,19 @@ class RobotChannel(ChannelProvider):
             lines.insert(0, text("update", locale, n=earlier.number, at=earlier.at))
         incident = summary.incident
         title = truncate(f"#{incident.id} {incident.title}", TITLE_LIMIT, "chars")
-        await self.send(incident.id, title, "\n".join(lines), ())
+        mentions = self._invited(room) if earlier is None else []
+        await self.send(incident.id, title, "\n".join(lines), mentions)
         number = earlier.number + 1 if earlier else 1
         at = datetime.now(UTC).strftime("%H:%M UTC")
         return Posted(SummaryRef(number, head, at).write(), room.id)
+
+    def _invited(self, room: Room) -> list[Mention]:
+        """The on-call people ``open`` was asked to invite, as mentions."""
+        rota = self.rota()
+        if rota is None:
+            return []
+        people = [rota.people[p] for p in room.data.get("mention") or [] if p in rota.people]
+        return [found for person in people if (found := self.robot.mention(person))]
 
 
 async def deliver(

@@ -192,9 +192,10 @@ async def test_the_rate_limit_holds_messages_back_in_order_and_says_so(
 async def test_a_rate_limit_answer_is_waited_out_and_the_order_kept(
     platform, aiohttp_server, robot_runtime, write_playbook, monkeypatch
 ) -> None:
-    chat = await Chat.start(platform, aiohttp_server, limit=2, per=1.0)
+    # 2 s windows: the storm's first three sends fall in one even on a busy machine
+    chat = await Chat.start(platform, aiohttp_server, limit=2, per=2.0)
     write_playbook("pb", "id: pb\ntitle: P\nsteps:\n  - {action: log, with: {message: x}}\n")
-    extra = "rate_limit: {count: 10, per: 1s}"  # more than the platform takes
+    extra = "rate_limit: {count: 10, per: 2s}"  # more than the platform takes
     runtime = await robot_runtime(config(chat, monkeypatch, room_extra=extra), PLUGINS)
     states, notes = await _storm(runtime, 4)
     assert states == [MessageState.SENT] * 4
@@ -326,3 +327,39 @@ async def test_a_published_notice_and_its_update_reach_the_group_as_new_messages
         "notice 1 version 1 shown (published)",
         "notice 1 version 2 shown (published)",
     ]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_the_on_call_people_a_room_invites_are_mentioned_in_its_first_summary(
+    platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
+) -> None:
+    chat = await Chat.start(platform, aiohttp_server)
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: 在线客服故障
+        steps:
+          - {id: room, action: channel.open, with: {channel: incident-room, name: outage,
+             invite_oncall: cs}}
+        """,
+    )
+    runtime = await robot_runtime(config(chat, monkeypatch, room_extra="group: 值班群"), PLUGINS)
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    [run] = await wait_settled(runtime, incident.id)
+    assert run.status.value == "succeeded", run.error
+    summary = chat.shown("incident-room")
+    on_shift = {  # 李伟 and 王芳, as each platform can name them
+        "wecom": {"liwei", "13800000002"},
+        "dingtalk": {"manager0001", "13800000002"},
+        "feishu": {"ou_7d8a6e6df7621556ce0d21922b676706"},
+    }[platform]
+    assert {m for shown in summary for m in shown.mentions} == on_shift
+    [invited] = [e.message for e in await runtime.store.timeline(incident.id)
+                 if e.kind == "channel.invited"]  # fmt: skip
+    if platform == "feishu":  # Feishu mentions by open_id only, and 王芳 has none
+        assert invited == (
+            "incident-room: invited the on-call people: 李伟; not 王芳: no id for them on feishu"
+        )
+    else:
+        assert invited == "incident-room: invited the on-call people: 李伟, 王芳"
