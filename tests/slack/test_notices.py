@@ -162,3 +162,32 @@ async def test_a_steps_channels_show_its_notice_in_the_incident_room(
     assert len(fake_slack.by_name("cs-agents").messages) == 1  # bound: published ones
     entries = [e.message for e in await runtime.store.timeline(incident.id)]
     assert "notice 1 version 2 shown (published)" in entries
+
+
+async def test_a_version_slack_refused_is_kept_failed_and_the_next_one_is_shown(
+    fake_slack, slack_runtime, eventually
+):
+    fake_slack.add_channel("cs-comms")
+    runtime = await slack_runtime(channels=CHANNELS)
+    notices = runtime.engine.services.notices
+    fake_slack.fail("chat.postMessage", "not_in_channel", times=2)
+    first = await notices.publish_new(outage(), author="kim")
+    notice_id = first.notice.id
+
+    async def state(channel: str) -> MessageState | None:
+        stored = await runtime.store.channel_notice(notice_id, channel)
+        return stored.state if stored is not None else None
+
+    async def both(wanted: MessageState) -> bool:
+        return await state("comms") is wanted and await state("agents") is wanted
+
+    await eventually(lambda: both(MessageState.FAILED), what="both refused")
+    stored = await runtime.store.channel_notice(notice_id, "agents")
+    assert stored.error == "Slack chat.postMessage: not_in_channel" and stored.ref == ""
+    await notices.publish_new(
+        outage(state=NoticeState.IDENTIFIED), author="kim", notice_id=notice_id
+    )
+    await eventually(lambda: both(MessageState.SENT), what="the next version shown")
+    for name in ("cs-comms", "cs-agents"):
+        [message] = fake_slack.by_name(name).messages
+        assert "v2 · identified" in str(message["blocks"])
