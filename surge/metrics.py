@@ -72,6 +72,12 @@ class Metrics:
             ["playbook", "trigger", "state"],
             registry=self.registry,
         )
+        self.escalations = Counter(
+            "surge_escalations_total",
+            "Escalations that ended, by policy and outcome (acknowledged, exhausted)",
+            ["policy", "outcome"],
+            registry=self.registry,
+        )
         self.plugin_errors = Counter(
             "surge_plugin_errors_total",
             "Plugin calls that raised or timed out",

@@ -9,6 +9,7 @@ from surge.actions import ActionRegistry
 from surge.audit.log import AuditLog
 from surge.channels.events import SummaryUpdates
 from surge.channels.hub import Channels
+from surge.channels.notices import NoticeRelay
 from surge.config import DEFAULT_SCRIPTS, Config
 from surge.customers.service import Customers
 from surge.engine.engine import Clock, Engine, utcnow
@@ -24,6 +25,7 @@ from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
 from surge.store.base import Store
+from surge.subscriptions.hooks import SubscriptionHook
 from surge.subscriptions.service import Subscriptions
 from surge.templating import Templates
 from surge.triggers.chain import Chains
@@ -100,11 +102,17 @@ def build_runtime(
     Playbooks and scripts that fail validation are left out and listed in ``problems``.
     """
     summaries = SummaryUpdates()
+    relay = NoticeRelay()
+    subscription_hook = SubscriptionHook()
     plugins = PluginManager(
         load_entry_points=load_entry_points,
         extra=extra_plugins,
         hook_timeout=config.engine.hook_timeout,
-        runtime_builtins={"channel_summaries": summaries},
+        runtime_builtins={
+            "channel_summaries": summaries,
+            "channel_notices": relay,
+            "subscriptions": subscription_hook,
+        },
     )
     actions = ActionRegistry()
     plugins.register_actions(actions)
@@ -127,7 +135,7 @@ def build_runtime(
         engine.note,
         engine.clock,
     )
-    engine.services.channels = summaries.channels = channels
+    engine.services.channels = summaries.channels = relay.channels = channels
     leader = Leader(store, engine.id, config.replicas)
     triggers = Triggers(engine, config, leader)
     engine.services.chains = Chains(engine, triggers.admission)
@@ -135,7 +143,9 @@ def build_runtime(
     engine.services.reports = Reports(engine)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
-    engine.services.subscriptions = Subscriptions(config, store, engine.clock, engine.id)
+    engine.services.subscriptions = subscription_hook.subscriptions = Subscriptions(
+        config, store, engine.clock, engine.id
+    )
     return Runtime(
         config=config,
         plugins=plugins,

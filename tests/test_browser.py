@@ -68,3 +68,19 @@ def test_make_browser_asks_for_the_language(make_browser, page_server):
 def test_screenshot_names_are_checked(browser):
     with pytest.raises(ValueError, match="screenshot name"):
         browser.shot("../outside")
+
+
+def test_a_full_page_screenshot_is_taller_than_the_window(browser, page_server):
+    from support.browser import WINDOW
+
+    url, _ = page_server
+    browser.open(url)
+    browser.script("document.body.style.height = '3000px'")
+    window = browser.shot("browser-window").read_bytes()
+    page = browser.shot("browser-page", full=True).read_bytes()
+
+    def height(png: bytes) -> int:
+        return int.from_bytes(png[20:24], "big")  # the IHDR chunk's height
+
+    assert height(window) < WINDOW[1] < 3000 <= height(page)
+    assert browser.driver.get_window_size()["height"] == WINDOW[1]  # put back

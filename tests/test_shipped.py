@@ -85,6 +85,6 @@ def test_what_each_playbook_does(shipped: Runtime) -> None:
     assert {"channel.open", "hotline.open", "page", "hotline.close", "channel.close"} <= set(
         actions["system-outage"]
     )
-    assert {"channel.open", "channel.broadcast_script", "channel.post", "page"} <= set(
-        actions["complaint-surge"]
+    assert {"channel.open", "channel.broadcast_script", "channel.post", "page", "report.send"} <= (
+        set(actions["complaint-surge"])
     )

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from surge.yamlcheck import Checker
 from surge.yamlpos import Pos, YNode
 
-COMMON_KEYS = ("provider", "backup", "locales", "medium")
+COMMON_KEYS = ("provider", "backup", "locales", "medium", "notices")
+NOTICES = ("all", "published", "none")  # which status notices a channel shows
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -29,6 +30,7 @@ class ChannelBinding:
     backup: str | None = None  # the channel a failed post falls over to
     locales: tuple[str, ...] = ()  # which wordings of a script it gets; () means all
     medium: str | None = None  # the script rules' channel for length limits (chat, sms)
+    notices: str = "none"  # all: drafts (to approve) and published versions; or published
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,14 @@ def parse_channels(node: YNode, check: Checker) -> dict[str, ChannelBinding]:
         backup = check.string(fields["backup"], f"{what}.backup") if "backup" in fields else None
         medium = check.string(fields["medium"], f"{what}.medium") if "medium" in fields else None
         locales = _locales(fields.get("locales"), check, what)
+        notices = "none"
+        if "notices" in fields:
+            notices = check.choice(fields["notices"], f"{what}.notices", NOTICES) or "none"
         own = {key: value for key, value in fields.items() if key not in COMMON_KEYS}
         settings = YNode(own, child.pos, {key: child.key_pos[key] for key in own})
         if provider:
             bindings[name] = ChannelBinding(
-                name, provider, node.key_pos[name], settings, backup, locales, medium
+                name, provider, node.key_pos[name], settings, backup, locales, medium, notices
             )
     _check_backups(bindings, node, check)
     return bindings

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from surge.channels.config import ChannelBinding
     from surge.config import Config
+    from surge.notices.model import Notice, NoticeVersion
     from surge.rota.model import Person
     from surge.scripts.rules import Rendered
     from surge.store.records import Incident
@@ -91,6 +92,29 @@ class Posted:
 
 
 @dataclass(frozen=True)
+class NoticePost:
+    """A status notice's version to show on a channel (surge/channels/notices.py): the
+    first one is posted, later ones update that message. A draft (``draft``) waits for
+    someone with the publish permission; a provider with buttons offers Approve."""
+
+    notice: Notice
+    version: NoticeVersion
+    key: str  # notice:ID:CHANNEL: the same for every version, and on a re-run
+    locales: tuple[str, ...] = ()  # the channel's locales; () for every one the text has
+    recovering: bool = False  # an earlier call may have posted it: look before posting
+
+    @property
+    def draft(self) -> bool:
+        return not self.version.is_published
+
+    def texts(self) -> list[tuple[str, str, str]]:
+        """``(locale, title, body)`` in the channel's locales, else every one written."""
+        body = self.version.body
+        wanted = [locale for locale in self.locales if locale in body] or list(body)
+        return [(locale, self.version.title.get(locale, ""), body[locale]) for locale in wanted]
+
+
+@dataclass(frozen=True)
 class Summary:
     """An incident at a glance, for the message a room keeps up to date."""
 
@@ -140,6 +164,14 @@ class ChannelProvider(ABC):
     ) -> Posted | None:
         """Post the incident's summary in ``room``, or update ``previous``. None: this
         provider keeps no summary."""
+        return None
+
+    async def notice(
+        self, room: Room | None, post: NoticePost, previous: Posted | None
+    ) -> Posted | None:
+        """Show a notice's version: post it, or update ``previous`` (the message that
+        showed an earlier version). ``room`` is the incident's room on this channel, None
+        when there is none. None: this provider shows no notices."""
         return None
 
 

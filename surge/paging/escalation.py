@@ -20,7 +20,7 @@ from surge.paging.records import Escalation
 from surge.paging.service import Paging
 from surge.rota.model import Level, Policy, Rota
 from surge.rota.oncall import standby_available, who
-from surge.store.records import IncidentStatus
+from surge.store.records import IncidentStatus, TimelineEntry
 
 
 async def escalate(ctx: ActionContext, paging: Paging, policy: Policy, script: str) -> ActionResult:
@@ -191,7 +191,7 @@ async def _stop(ctx: ActionContext, paging: Paging, escalation: Escalation) -> A
             f"{format_duration(waited)} after it began",
             **result,
         )  # fmt: skip
-        await paging.store.update_escalation(ended, (escalation.round, escalation.level), [entry])
+        await _ended(paging, ended, escalation, entry)
     return result
 
 
@@ -213,7 +213,7 @@ async def _exhausted(
         f"{len(policy.levels)} level(s)",
         policy=policy.id,
     )  # fmt: skip
-    await paging.store.update_escalation(ended, (escalation.round, escalation.level), [entry])
+    await _ended(paging, ended, escalation, entry)
     result: dict[str, Any] = {"acknowledged": False, "policy": policy.id, "rounds": rounds}
     return result
 
@@ -230,3 +230,12 @@ def policy_of(rota: Rota | None, name: str) -> Policy:
             f"no escalation policy {name!r} in {rota.source} (known: {known})", retryable=False
         )
     return policy
+
+
+async def _ended(
+    paging: Paging, ended: Escalation, current: Escalation, entry: TimelineEntry
+) -> None:
+    """Record the end once (a re-run finds it ended) and count it in
+    ``surge_escalations_total``, which the shipped alert rules watch for exhausted."""
+    if await paging.store.update_escalation(ended, (current.round, current.level), [entry]):
+        paging.engine.metrics.escalations.labels(policy=ended.policy, outcome=ended.outcome).inc()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from surge.notices.model import Notice, NoticeVersion, in_locale
 from surge.paging.records import Escalation as EscalationRecord
 from surge.paging.records import PageRecord
 from surge.playbook.model import Department
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from surge.engine.engine import Engine
 
 CLOSED = ("resolved", "cancelled")
+MAX_NOTICES = 1000
 
 
 class Reports:
@@ -32,10 +34,11 @@ class Reports:
         incident_id: int,
         *,
         locale: str | None = None,
-        departments: Sequence[Department] = (),
+        extra: Sequence[model.FollowUp] = (),
     ) -> Report | None:
-        """The incident's report, or None when there is no such incident. ``departments``
-        add to the playbook's ``report.departments`` (a ``report.send`` step's own)."""
+        """The incident's report, or None when there is no such incident. ``extra``
+        follow-ups come after those of the playbook's ``report.departments`` (a
+        ``report.send`` step's own, rendered already)."""
         store = self.engine.store
         incident = await store.get_incident(incident_id)
         if incident is None:
@@ -45,7 +48,7 @@ class Reports:
         chosen = locale if locale in LOCALES else spec_locale
         entries = await store.timeline(incident_id)
         notices = await self._notices(incident_id, chosen)
-        wanted = [*(playbook.report.departments if playbook else ()), *departments]
+        wanted = playbook.report.departments if playbook else ()
         return Report(
             incident=incident,
             locale=chosen,
@@ -55,8 +58,9 @@ class Reports:
             escalations=tuple(await self._escalations(incident_id)),
             notices=notices,
             components=self._components(incident, notices),
+            component_names=self._component_names(chosen),
             customers=tuple(await store.customers(incident_id)),
-            follow_ups=tuple(self._follow_ups(incident, wanted)),
+            follow_ups=(*self._follow_ups(incident, wanted), *extra),
             timeline=tuple(entries[:MAX_TIMELINE]),
             timeline_more=max(0, len(entries) - MAX_TIMELINE),
         )
@@ -72,16 +76,21 @@ class Reports:
         ]
 
     async def _notices(self, incident_id: int, locale: str) -> tuple[model.Notice, ...]:
-        """The incident's notices and every version, once the notices part is there."""
-        source: Any = getattr(self.engine.services, "notices", None)
-        if source is None:
+        """The incident's notices, oldest first, each with every version."""
+        notices = self.engine.services.notices
+        if notices is None:
             return ()
-        found = await source.store.notices(incident_id=incident_id)
+        found = await notices.store.notices(incident_id=incident_id, limit=MAX_NOTICES)
         shown = []
         for notice in sorted(found, key=lambda item: item.id):
-            versions = await source.versions(notice.id)
-            shown.append(_notice(notice, versions, locale))
+            shown.append(_notice(notice, await notices.versions(notice.id), locale))
         return tuple(shown)
+
+    def _component_names(self, locale: str) -> dict[str, str]:
+        """The configured components' names in ``locale``, by id."""
+        notices = self.engine.services.notices
+        known = notices.components.values() if notices is not None else ()
+        return {item.id: in_locale(item.name, locale) for item in known}
 
     def _components(self, incident: Incident, notices: Iterable[model.Notice]) -> tuple[str, ...]:
         playbook = self.engine.playbooks.get(incident.playbook_id)
@@ -184,19 +193,19 @@ def _escalation(
     )
 
 
-def _notice(notice: Any, versions: Sequence[Any], locale: str) -> model.Notice:
+def _notice(notice: Notice, versions: Sequence[NoticeVersion], locale: str) -> model.Notice:
     return model.Notice(
         id=notice.id,
-        audience=str(notice.audience),
-        state=str(notice.state),
-        components={name: str(status) for name, status in notice.components.items()},
+        audience=notice.audience.value,
+        state=notice.state.value,
+        components={name: status.value for name, status in notice.components.items()},
         versions=tuple(
             model.NoticeVersion(
                 number=version.number,
-                state=str(version.state),
-                status=str(version.status),
-                title=_localized(version.title, locale),
-                body=_localized(version.body, locale),
+                state=version.state.value,
+                status=version.status.value,
+                title=in_locale(version.title, locale),
+                body=in_locale(version.body, locale),
                 at=version.at,
                 published_at=version.published_at,
                 published_by=version.published_by,
@@ -204,9 +213,3 @@ def _notice(notice: Any, versions: Sequence[Any], locale: str) -> model.Notice:
             for version in versions
         ),
     )
-
-
-def _localized(texts: Mapping[str, str], locale: str) -> str:
-    if locale in texts:
-        return texts[locale]
-    return next(iter(texts.values()), "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -94,6 +94,12 @@ class Report:
     follow_ups: tuple[FollowUp, ...]
     timeline: tuple[TimelineEntry, ...]
     timeline_more: int = 0  # entries left out beyond MAX_TIMELINE
+    component_names: dict[str, str] = field(default_factory=dict)  # configured, by id
+
+    def component(self, component_id: str) -> str:
+        """``在线客服 (web-chat)`` for a configured component, else its id."""
+        name = self.component_names.get(component_id)
+        return f"{name} ({component_id})" if name and name != component_id else component_id
 
     def since_opened(self, at: datetime | None) -> float | None:
         return (at - self.incident.created_at).total_seconds() if at is not None else None

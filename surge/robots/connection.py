@@ -20,7 +20,7 @@ from surge.channels.provider import ChannelError, ChannelProvider, ProviderConne
 from surge.config import Config
 from surge.paging.setup import load_rota
 from surge.robots.channel import GroupSettings, RobotChannel
-from surge.robots.mentions import MentionTarget, parse_mentions
+from surge.robots.mentions import MentionTarget, check_targets, parse_mentions
 from surge.robots.queue import RateLimit
 from surge.robots.robot import Robot
 from surge.rota.model import Rota
@@ -127,6 +127,8 @@ class RobotConnection(ProviderConnection):
         mention: tuple[MentionTarget, ...] = ()
         if "mention" in fields:
             mention = parse_mentions(fields["mention"], check, f"{what}.mention")
+            if (rota := self.rota()) is not None:
+                check_targets(rota, mention, check, f"{what}.mention")
         locale = "zh-CN"
         if "locale" in fields:
             locale = check.choice(fields["locale"], f"{what}.locale", LOCALES) or locale

@@ -8,14 +8,14 @@ person's ``ids`` or a mobile number (``ids.mobile``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from surge.rota.model import Person, Rota
 from surge.rota.oncall import who
 from surge.yamlcheck import Checker
-from surge.yamlpos import YNode
+from surge.yamlpos import Pos, YNode
 
 KINDS = ("on_shift", "lead", "person")
 
@@ -24,6 +24,7 @@ KINDS = ("on_shift", "lead", "person")
 class MentionTarget:
     kind: Literal["on_shift", "lead", "person"]
     value: str
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,23 @@ def parse_mentions(node: YNode, check: Checker, what: str) -> tuple[MentionTarge
         [(kind, value)] = fields.items()
         name = check.string(value, f"{what}.{kind}")
         if name:
-            found.append(MentionTarget(kind, name))  # type: ignore[arg-type]
+            found.append(MentionTarget(kind, name, value.pos))  # type: ignore[arg-type]
     return tuple(found)
+
+
+def check_targets(
+    rota: Rota, targets: tuple[MentionTarget, ...], check: Checker, what: str
+) -> None:
+    """Report targets that name a team or a person the rota does not have."""
+    for target in targets:
+        known = rota.people if target.kind == "person" else rota.teams
+        if target.value not in known and target.pos is not None:
+            noun = "person" if target.kind == "person" else "team"
+            names = ", ".join(sorted(known)) or "none"
+            check.error(
+                target.pos,
+                f"{what}: no {noun} {target.value!r} in {rota.source} (known: {names})",
+            )
 
 
 def resolve(rota: Rota | None, targets: tuple[MentionTarget, ...], now: datetime) -> list[Person]:

@@ -359,6 +359,14 @@ class Prometheus:
 
         await eventually(enough, f"{count} series of {expression!r} in Prometheus")
 
+    async def eventually_scraped(self) -> None:
+        """Until Prometheus has scraped its targets once."""
+
+        async def up() -> bool:
+            return bool(await self.query("up == 1"))
+
+        await eventually(up, "Prometheus to scrape its targets")
+
     async def wait_alertmanager(self) -> None:
         """Until Prometheus has found its Alertmanager: an alert that fires before then
         waits for the resend delay (1 minute)."""
@@ -368,6 +376,26 @@ class Prometheus:
             return bool(body["data"]["activeAlertmanagers"])
 
         await eventually(found, "Prometheus to find Alertmanager")
+
+
+def backfill(folder: Path, history: str) -> None:
+    source = folder / "history.om"
+    source.write_text(history, encoding="utf-8")
+    done = subprocess.run(
+        [
+            binary("promtool"),
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            str(source),
+            str(folder / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"promtool could not backfill: {done.stdout}{done.stderr}"
 
 
 class StartPrometheus:
@@ -384,12 +412,21 @@ class StartPrometheus:
         self.exporter = exporter
 
     async def __call__(
-        self, *, rules: str | None = None, alertmanager: Alertmanager | None = None
+        self,
+        *,
+        rules: str | None = None,
+        alertmanager: Alertmanager | None = None,
+        history: str | None = None,
     ) -> Prometheus:
+        """``history``: OpenMetrics text (samples with timestamps, ending ``# EOF``) that
+        ``promtool tsdb create-blocks-from openmetrics`` writes into the data first, so
+        that ``rate(x[5m])`` has the five minutes a fresh Prometheus would lack."""
         executable = binary("prometheus")
         port = free_port()
         folder = self.folder / f"prometheus-{port}"
         folder.mkdir()
+        if history is not None:
+            backfill(folder, history)
         config = textwrap.dedent(f"""\
             global:
               scrape_interval: 1s

@@ -50,6 +50,8 @@ async def test_each_level_pages_the_next_people_until_someone_acknowledges(
     assert (run.result or {})["level"] == 3
     assert (run.result or {})["time_to_ack_s"] == 2 * FIVE_MINUTES + 120
     assert (await runtime.store.get_incident(incident.id)).status is IncidentStatus.ACKNOWLEDGED
+    acked = {"policy": "standby-shift", "outcome": "acknowledged"}
+    assert runtime.engine.metrics.registry.get_sample_value("surge_escalations_total", acked) == 1
 
     kinds = [entry.kind for entry in await runtime.store.timeline(incident.id)]
     assert kinds.count("page.sent") == 3
@@ -91,6 +93,10 @@ async def test_an_exhausted_policy_repeats_then_gives_up(world, clock, start_wor
     entries = await runtime.store.timeline(incident.id)
     assert any(e.kind == "page.exhausted" for e in entries)
     assert any(e.message == "paged: False" for e in entries)
+    # the metric the shipped alert rule SurgeEscalationExhausted watches
+    registry = runtime.engine.metrics.registry
+    labels = {"policy": "standby-shift", "outcome": "exhausted"}
+    assert registry.get_sample_value("surge_escalations_total", labels) == 1
 
 
 async def test_a_failed_delivery_falls_over_to_the_next_contact_method(

@@ -141,6 +141,7 @@ def test_load_order_is_entry_points_then_builtins_then_passed_in_then_check_pend
         "register builtin.call_in",
         "register builtin.chain",
         "register builtin.customers",
+        "register builtin.report",
         "register builtin.notices",
         "register extra",
         "check_pending",
@@ -324,6 +325,7 @@ def test_plugins_lists_name_version_hooks_and_builtin():
         "builtin.call_in",
         "builtin.chain",
         "builtin.customers",
+        "builtin.report",
         "builtin.notices",
     }
     assert all(info.builtin and info.version == surge.__version__ for info in builtins.values())

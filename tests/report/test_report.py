@@ -3,6 +3,8 @@ follow-ups), rendered as Markdown and autoescaped HTML in each locale."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
@@ -128,3 +130,39 @@ async def test_html_is_autoescaped_in_every_locale(world):
         assert "<script>x</script>" not in page and "<b>app</b>" not in page
         assert "&lt;script&gt;x&lt;/script&gt;|pipe" in page
         assert "13812345678" not in page and "*******5678" in page
+
+
+async def test_notices_and_their_versions_with_component_names(
+    write_playbook, make_runtime, config
+):
+    from notices.conftest import COMPONENTS, OUTAGE, RESOLVED, SCRIPTS, approve_all
+
+    from surge.config import ScriptSettings
+    from surge.notices.model import ComponentStatus
+    from surge.notices.service import Draft
+
+    write_playbook("complaints", COMPLAINTS)
+    settings = dataclasses.replace(config, scripts=ScriptSettings(SCRIPTS), components=COMPONENTS)
+    runtime = await make_runtime(start=False, config=settings)
+    await approve_all(runtime)
+    incident = await runtime.engine.trigger("complaints", {"topic": "web-chat"}, actor="ann")
+    notices = runtime.engine.services.notices
+    assert notices is not None
+    major = {"web-chat": ComponentStatus.MAJOR_OUTAGE}
+    draft = Draft("outage-initial", OUTAGE, components=major, incident_id=incident.id)
+    opened = await notices.publish_new(draft, author="lee")
+    await notices.resolve(opened.notice.id, Draft("outage-resolved", RESOLVED), author="lee")
+    reports = runtime.engine.services.reports
+    assert reports is not None
+    report = await reports.build(incident.id, locale="en")
+    assert report is not None
+    [notice] = report.notices
+    assert [(v.number, v.state, v.status) for v in notice.versions] == [
+        (1, "investigating", "published"),
+        (2, "resolved", "published"),
+    ]
+    text = render(report, "md")
+    assert f"### Notice {notice.id} (public, resolved)" in text
+    assert "- Version 1 (investigating, published, Published " in text
+    assert "- Web chat (web-chat) (operational)" in text
+    assert "- web-chat-line" in text  # the playbook's own, not a configured component

@@ -71,3 +71,18 @@ def test_robot_secrets_in_config_or_the_environment_are_masked(tmp_path, monkeyp
         "s.yaml",
     )
     assert {"3f1c-wecom-key-from-env", "9a8b7c-token", "SECabcdef"} <= set(config.secrets())
+
+
+def test_a_mention_of_a_team_the_rota_lacks_is_reported(tmp_path, robot_folder) -> None:
+    config = parse_config(
+        f"store: sqlite:///{tmp_path / 's.db'}\nplaybooks: {tmp_path}\n"
+        f"rota: {robot_folder / 'rota.yaml'}\n"
+        "channels:\n"
+        "  room: {provider: feishu, hook_token: t0k3n,\n"
+        "         mention: [{on_shift: cx}, {person: li-wei}]}\n",
+        "m.yaml",
+    )
+    runtime = build_runtime(config, extra_plugins=PLUGINS, load_entry_points=False)
+    [problem] = runtime.channel_problems
+    assert str(problem).startswith("m.yaml:6:31: channels.room.mention: no team 'cx' in ")
+    assert str(problem).endswith("(known: cs)")

@@ -36,6 +36,8 @@ SAMPLES: dict[str, Any] = {
     "room": "#inc-12",
     "window": "3月3日02:00–04:00",  # maintenance-planned
     "alternative": "使用网页版",
+    "report_url": "https://surge.example.com/api/v1/incidents/12/report?format=html",
+    "report": "# 事件复盘报告: #12 投诉激增\n\n## 概要",  # complaint-report
 }
 
 
@@ -84,6 +86,8 @@ def test_the_shipped_scripts_load_and_keep_their_rules() -> None:
         "complaint-closed",
         "complaint-escalation",
         "complaint-holding",
+        "complaint-report",
+        "complaint-resolved",
         "complaint-statement",
         "maintenance-planned",
         "outage-agents",

@@ -137,7 +137,8 @@ def slack_config(
     scripts = tmp_path / "scripts"
     scripts.mkdir()
     (scripts / "agents-update.yaml").write_text(SCRIPT, encoding="utf-8")
-    shutil.copy(ROOT / "config" / "scripts" / "page-oncall.yaml", scripts)
+    for shipped in ("page-oncall", "outage-initial", "outage-resolved"):
+        shutil.copy(ROOT / "config" / "scripts" / f"{shipped}.yaml", scripts)
 
     def make(channels: str = CHANNELS, extra: str = "") -> Config:
         text = textwrap.dedent(f"""

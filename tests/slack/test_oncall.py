@@ -133,3 +133,16 @@ async def test_surge_who_shows_who_is_on_call_with_their_slack_mentions(rota_cli
     assert unknown == "No team sales in the rota. Known: cs, night"
     helped = await command(rota_client, "help", PEOPLE["ann"])
     assert "/surge who [TEAM] shows who is on call" in helped
+
+
+def test_invite_oncall_is_checked_before_the_playbook_runs():
+    from surge.config import parse_config
+    from surge.playbook import load_playbook
+    from surge.runtime import build_runtime
+
+    runtime = build_runtime(parse_config("playbooks: /nonexistent\n", "c.yaml"))
+    text = ONCALL_ROOM.replace('"{{ params.team }}"', "[cs]").replace("\n    ", "\n")
+    _, problems = load_playbook(text, "p.yaml", runtime.actions, runtime.templates)
+    assert [problem.message for problem in problems] == [
+        "action 'channel.open': invite_oncall is true, false or a rota team's id"
+    ]

@@ -137,6 +137,14 @@ async def test_escalate_in_the_dm_pages_the_next_level_now(paging_client, fake_s
 
     await eventually(both_paged, what="bo and Ann as the incident's on-call people")
 
+    # Ann, a responder, acknowledges from the room's summary: her page is answered
+    await press(paging_client, fake_slack, "surge.ack", incident.id, PEOPLE["ann"])
+    assert fake_slack.responses[-1][1]["text"] == f"Incident #{incident.id} acknowledged."
+    answers = {p.person: (p.answer, p.answered_via) for p in await runtime.store.pages(incident.id)}
+    assert answers == {"bo": ("", ""), "ann": ("ack", "slack")}
+    run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
+    assert (run.result or {})["by"] == "Ann"
+
 
 async def test_someone_neither_paged_nor_a_responder_is_refused(
     paging_client, fake_slack, eventually
@@ -190,3 +198,19 @@ async def test_a_slack_pager_without_the_plugin_settings_says_what_to_add(tmp_pa
     found = [str(problem) for problem in runtime.problems]
     assert any("unknown key 'colour' in pagers.slack" in line for line in found), found
     assert "c.yaml:4:7: pagers.dm: the slack pager needs `plugins: {slack:" in "".join(found)
+
+
+async def test_a_dm_slack_refuses_falls_over_to_the_next_contact_method(
+    paging_client, fake_slack, smtp_server
+):
+    runtime = paging_client.app[RUNTIME]
+    fake_slack.fail("conversations.open", "user_not_found")
+    incident = await runtime.engine.trigger("outage", {}, actor="test")
+    [mail] = await asyncio.to_thread(smtp_server.wait_for, 1, 10.0)
+    assert mail.recipients == ["bo@example.test"]  # bo's second contact method
+    entries = [e.message for e in await runtime.store.timeline(incident.id)]
+    assert (
+        "page to 薄波 by slack failed: Slack conversations.open: user_not_found; "
+        "trying the next contact method"
+    ) in entries
+    assert fake_slack.dm(PEOPLE["bo"]) is None

@@ -64,7 +64,7 @@ async def test_only_a_confirmed_address_gets_notices_in_its_locale(client, smtp_
     assert done.status == 200 and "訂閱已確認" in await done.text()
     assert await publish(client, 2, {"web-chat": "major_outage"}) == 1
     notice = (await mails(smtp_server, 2))[1]
-    assert notice.message["Subject"] == "【正在調查】線上客服故障"
+    assert notice.message["Subject"] == "【調查中】線上客服故障"
     assert "請先撥打客服專線。" in notice.text and "線上客服 (嚴重中斷)" in notice.text
     key = f"notice:1:2:{pending.id}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
@@ -131,11 +131,12 @@ async def test_deliveries_wait_and_retry_while_the_mail_server_is_down(
     store = client.app[RUNTIME].store
     for _ in range(200):
         [delivery] = await store.deliveries(notice_id=1)
-        if delivery.attempts >= 2:
+        failed = [a for a in await store.delivery_attempts([delivery.id]) if a.status == "failed"]
+        if len(failed) >= 2:
             break
         await asyncio.sleep(0.05)
-    assert delivery.state.value in ("queued", "sending") and delivery.attempts >= 2
-    assert "cannot deliver through 127.0.0.1" in delivery.error
+    assert len(failed) >= 2 and delivery.state.value in ("queued", "sending")
+    assert "cannot deliver through 127.0.0.1" in failed[0].error
     from support.smtp import SmtpServer
 
     restarted = SmtpServer.start(tmp_path, port=smtp_server.port)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,14 +74,24 @@ class Browser:
     def open(self, url: str) -> None:
         self.driver.get(url)
 
-    def shot(self, name: str) -> Path:
-        """Save the page as ``NAME.png`` in the screenshot folder; returns its path."""
+    def shot(self, name: str, *, full: bool = False) -> Path:
+        """Save the page as ``NAME.png`` in the screenshot folder; returns its path.
+        ``full``: the whole page, not only the window's height of it."""
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
             raise ValueError(f"screenshot name {name!r}: letters, digits, '.', '_', '-'")
         self.screenshots.mkdir(parents=True, exist_ok=True)
         path = self.screenshots / f"{name}.png"
-        if not self.driver.save_screenshot(str(path)):
-            raise AssertionError(f"Chromium did not save the screenshot {path}")
+        size = self.driver.get_window_size()
+        if full:
+            height = self.script("return document.documentElement.scrollHeight")
+            chrome = size["height"] - self.script("return window.innerHeight")
+            self.driver.set_window_size(size["width"], max(size["height"], height + chrome))
+        try:
+            if not self.driver.save_screenshot(str(path)):
+                raise AssertionError(f"Chromium did not save the screenshot {path}")
+        finally:
+            if full:
+                self.driver.set_window_size(size["width"], size["height"])
         self.taken.append(path)
         return path
 
@@ -123,9 +134,10 @@ def start(folder: Path, screenshots: Path, *, lang: str = "en") -> Browser:
     problem = _missing()
     if problem:
         raise AssertionError(problem)  # a missing browser fails the test, never skips it
-    profile = folder / f"chromium-profile-{lang}"
-    profile.mkdir(parents=True, exist_ok=True)
-    log = str(folder / "chromedriver.log")
+    folder.mkdir(parents=True, exist_ok=True)
+    # a profile of its own: two browsers of one test (two people) must not share one
+    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-", dir=folder))
+    log = str(profile / "chromedriver.log")
     service = Service(executable_path=str(CHROMEDRIVER), log_output=log)
     driver = webdriver.Chrome(service=service, options=_options(profile, lang))
     driver.set_page_load_timeout(30)

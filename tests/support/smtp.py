@@ -3,11 +3,13 @@
 ``SmtpServer.start(tmp_path)`` runs one in a thread of its own; with ``tls=True`` it
 offers STARTTLS with a certificate from a throwaway CA (trustme) and requires a login
 before it takes mail, as a production relay would. ``settings()`` gives the matching
-``SmtpSettings``. ``refuse`` makes it answer RCPT with that code, to test failures.
+``SmtpSettings``. ``refuse`` makes it answer RCPT with that code, to test failures;
+``hold`` makes it keep a message and wait before it answers (a crash mid-send).
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -54,6 +56,7 @@ class Received:
 class _Handler:
     received: list[Received] = field(default_factory=list)
     refuse: int | None = None
+    hold: float = 0.0  # seconds to wait, once a message is kept, before saying so
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_RCPT(
@@ -69,6 +72,8 @@ class _Handler:
         with self.arrived:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
             self.arrived.notify_all()
+        if self.hold:
+            await asyncio.sleep(self.hold)
         return "250 Message accepted"
 
 
@@ -129,6 +134,10 @@ class SmtpServer:
 
     def refuse(self, code: int | None) -> None:
         self._handler.refuse = code
+
+    def hold(self, seconds: float) -> None:
+        """Keep each message, then wait this long before answering (a slow relay)."""
+        self._handler.hold = seconds
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """Block until ``count`` messages have arrived (in a thread: use ``to_thread``)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from surge.channels.provider import Message, Summary
+from surge.channels.provider import Message, NoticePost, Summary
 from surge.paging.spec import Page
 from surge_slack.texts import text
 
@@ -14,8 +14,7 @@ SECTION_MAX = 3000  # characters Slack takes in one section's text
 ACK, ESCALATE, RESOLVE = "surge.ack", "surge.escalate", "surge.resolve"
 # a page's buttons, in the DM to the person paged (who may press them without a role)
 PAGE_ACK, PAGE_ESCALATE = "surge.page.ack", "surge.page.escalate"
-# Phase 2 (notices): an "Approve notice" button, action_id "surge.approve_notice", its value
-# the notice id; routes.py answers it once the notices service exists.
+# a draft notice's button: its value NOTICE:VERSION, pressed by someone who may publish
 APPROVE_NOTICE = "surge.approve_notice"
 Block = dict[str, Any]
 
@@ -118,6 +117,48 @@ def _buttons(incident_id: int, locale: str) -> Block:
             button(RESOLVE, "resolve", confirm=confirm),
         ],
     }
+
+
+def notice_blocks(post: NoticePost, locale: str) -> list[Block]:
+    """A notice's version: its title and text in the channel's locales, its state and
+    components, and for a draft who wrote it and an Approve button."""
+    notice, version = post.notice, post.version
+    texts = post.texts()
+    title = texts[0][1] if texts else ""
+    blocks: list[Block] = [{"type": "header", "text": _plain(f"📢 {title}", 150)}]
+    for _, heading, body in texts:
+        blocks.append(
+            {"type": "section", "text": _plain(f"{heading}\n{body}" if heading else body)}
+        )
+    parts = [
+        f"{text('notice', locale)} #{notice.id} v{version.number}",
+        text(version.state, locale),
+    ]
+    parts += [f"{name}: {text(status, locale)}" for name, status in version.components.items()]
+    blocks.append({"type": "context", "elements": [_plain(" · ".join(parts), 300)]})
+    if not post.draft:
+        shown = text("notice_published", locale, by=version.published_by)
+        blocks.append({"type": "context", "elements": [_plain(shown, 300)]})
+        return blocks
+    waiting = text("notice_draft", locale, by=version.author)
+    blocks.append({"type": "section", "text": _plain(waiting)})
+    value = f"{notice.id}:{version.number}"
+    confirm = {
+        "title": _plain(text("confirm_publish", locale), 100),
+        "text": _plain(text("confirm_publish_text", locale), 300),
+        "confirm": _plain(text("approve", locale), 30),
+        "deny": _plain(text("cancel", locale), 30),
+    }
+    approve = _button(APPROVE_NOTICE, value, "approve", locale, style="primary", confirm=confirm)
+    blocks.append(
+        {"type": "actions", "block_id": f"surge-notice-{notice.id}", "elements": [approve]}
+    )
+    return blocks
+
+
+def notice_text(post: NoticePost) -> str:
+    """The notification's plain text: the title in each of the channel's locales."""
+    return " / ".join(title for _, title, _ in post.texts() if title)[:300] or "surge"
 
 
 def summary_text(summary: Summary, locale: str) -> str:

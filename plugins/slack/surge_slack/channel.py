@@ -18,6 +18,7 @@ from surge.channels.provider import (
     ChannelError,
     ChannelProvider,
     Message,
+    NoticePost,
     OpenRequest,
     Posted,
     Room,
@@ -26,7 +27,13 @@ from surge.channels.provider import (
 from surge.scripts.model import LOCALES
 from surge.templating import TemplateError, Templates
 from surge.yamlcheck import Checker
-from surge_slack.blocks import message_blocks, summary_blocks, summary_text
+from surge_slack.blocks import (
+    message_blocks,
+    notice_blocks,
+    notice_text,
+    summary_blocks,
+    summary_text,
+)
 from surge_slack.workspace import SlackError, SlackWorkspace
 
 DEFAULT_NAME = "inc-{{ incident.id }}-{{ name }}"
@@ -222,20 +229,56 @@ class SlackChannel(ChannelProvider):
     async def summarize(
         self, room: Room, summary: Summary, previous: Posted | None
     ) -> Posted | None:
-        blocks = summary_blocks(summary, self.locale)
-        fallback = summary_text(summary, self.locale)
-        key = f"summary:{summary.incident.id}"
-        async with self.workspace.lock(room.id):
-            if previous is None:  # a summary a cut-off run posted is found, not posted again
-                previous = await self._find(room.id, key, summary.incident.created_at)
+        incident = summary.incident
+        return await self._show(
+            room.id,
+            f"summary:{incident.id}",
+            summary_text(summary, self.locale),
+            summary_blocks(summary, self.locale),
+            previous,
+            incident.id,
+            incident.created_at,
+            look=previous is None,  # a summary a cut-off run posted is found, not posted again
+        )
+
+    async def notice(
+        self, room: Room | None, post: NoticePost, previous: Posted | None
+    ) -> Posted | None:
+        """The notice's message in the room (else the fixed channel): updated in place
+        with ``chat.update``, a draft with an Approve button."""
+        target = await self._target(room)
+        return await self._show(
+            previous.room if previous and previous.room else target,
+            post.key,
+            notice_text(post),
+            notice_blocks(post, self.locale),
+            previous,
+            post.notice.incident_id or 0,
+            post.notice.created_at,
+            look=previous is None and post.recovering,
+        )
+
+    async def _show(
+        self,
+        target: str,
+        key: str,
+        fallback: str,
+        blocks: list[dict[str, Any]],
+        previous: Posted | None,
+        incident_id: int,
+        since: datetime,
+        *,
+        look: bool,
+    ) -> Posted:
+        """Update ``previous`` (or the message with ``key``, when ``look``ing) with
+        ``chat.update``; post it when there is none, or Slack lost it."""
+        async with self.workspace.lock(target):
+            if look:
+                previous = await self._find(target, key, since)
             if previous is not None:
                 try:
                     await self.workspace.call(
-                        "chat.update",
-                        channel=room.id,
-                        ts=previous.ref,
-                        text=fallback,
-                        blocks=blocks,
+                        "chat.update", channel=target, ts=previous.ref, text=fallback, blocks=blocks
                     )
                     return previous
                 except SlackError as error:
@@ -243,12 +286,12 @@ class SlackChannel(ChannelProvider):
                         raise
             answer = await self.workspace.call(
                 "chat.postMessage",
-                channel=room.id,
+                channel=target,
                 text=fallback,
                 blocks=blocks,
-                metadata=_metadata(key, summary.incident.id),
+                metadata=_metadata(key, incident_id),
             )
-        return Posted(str(answer["ts"]), str(answer.get("channel") or room.id))
+        return Posted(str(answer["ts"]), str(answer.get("channel") or target))
 
 
 def _metadata(key: str, incident_id: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from surge.plugin.builtin import (
     notices,
     page,
     pagers,
+    report,
     script,
     set_status,
     wait,
@@ -27,6 +28,8 @@ BUILTINS = (
     *(pagers, page, call_in),
     # one playbook starting another; the customers an incident concerns
     *(chain, customers),
+    # the post-incident report, sent on resolve
+    *(report,),
     # status notices and the banner
     notices,
 )

@@ -176,6 +176,8 @@ def _notice_args(*, state: bool = True, audience_default: str = "public") -> dic
             description=f"public, internal or agents (default {audience_default})",
         ),
         "impact": Arg("string", choices=tuple(item.value for item in Impact)),
+        # shown there by surge/channels/notices.py, besides the channels bound `notices:`
+        "channels": Arg("list", description="channels under `channels:` to show it on too"),
     }
     if state:
         args["state"] = Arg("string", choices=states, description="investigating, identified, …")

@@ -13,11 +13,18 @@ from aiohttp import web
 
 from surge.runtime import Runtime
 from surge.web.auth import console_open
-from surge.web.console import incidents, live, signin, trigger
+from surge.web.console import auditlog, incidents, live, overview, signin, trigger
 from surge.web.console.session import Sessions
 from surge.web.console.state import CONSOLE, ConsoleState, make_templates
 
-ROUTES = (signin.routes, incidents.routes, live.routes, trigger.routes)
+ROUTES = (
+    signin.routes,
+    incidents.routes,
+    live.routes,
+    trigger.routes,
+    overview.routes,
+    auditlog.routes,
+)
 
 
 @console_open("a redirect to /console/")

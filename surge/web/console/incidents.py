@@ -14,7 +14,7 @@ from surge.roles import READ, RESPOND
 from surge.store.records import STATUS_VERBS, Incident, IncidentStatus
 from surge.web.audit import audit
 from surge.web.auth import Principal, console_page
-from surge.web.console.render import redirect, render, words
+from surge.web.console.render import part, redirect, render, words
 from surge.web.keys import principal, runtime
 from surge.web.params import record_id
 
@@ -61,7 +61,9 @@ async def list_context(request: web.Request) -> dict[str, Any]:
 @routes.get("/console/")
 @console_page(READ)
 async def incidents_page(request: web.Request) -> web.Response:
-    return await render(request, "incidents.html", **await list_context(request))
+    context = await list_context(request)
+    rows, seen = await part(request, "_incident_rows.html", **context)
+    return await render(request, "incidents.html", rows=rows, seen=seen, **context)
 
 
 def allowed_actions(incident: Incident, caller: Principal) -> list[str]:
@@ -101,7 +103,27 @@ async def incident_page(request: web.Request) -> web.Response:
         if done in ACTIONS
         else ""
     )
-    return await render(request, "incident.html", notice=notice, problem="", **context)
+    return await _incident(request, context, notice=notice)
+
+
+async def _incident(
+    request: web.Request,
+    context: dict[str, Any],
+    status: int = 200,
+    notice: str = "",
+    problem: str = "",
+) -> web.Response:
+    summary, seen = await part(request, "_incident_summary.html", **context)
+    return await render(
+        request,
+        "incident.html",
+        status=status,
+        notice=notice,
+        problem=problem,
+        summary=summary,
+        seen=seen,
+        **context,
+    )
 
 
 @routes.post(r"/console/incidents/{id}/{action:(ack|escalate|mitigate|resolve|cancel)}")
@@ -123,8 +145,6 @@ async def incident_action(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(reason=f"no incident {incident_id}") from None
     except TransitionError as error:
         context = await incident_context(request, incident_id)
-        return await render(
-            request, "incident.html", status=409, notice="", problem=str(error), **context
-        )
+        return await _incident(request, context, status=409, problem=str(error))
     await audit(request, change)
     raise redirect(f"/console/incidents/{incident_id}?done={action}")

@@ -21,7 +21,7 @@ from surge.roles import READ
 from surge.store.replicas import Change, Subscription
 from surge.web.auth import console_page
 from surge.web.console.incidents import incident_context, list_context
-from surge.web.console.render import fragment
+from surge.web.console.render import digest, fragment
 from surge.web.console.state import console_state
 from surge.web.keys import runtime
 from surge.web.params import number, record_id
@@ -82,13 +82,13 @@ async def _live(request: web.Request) -> AsyncIterator[Live]:
 @routes.get("/console/live/incidents")
 @console_page(READ)
 async def live_incidents(request: web.Request) -> web.StreamResponse:
+    shown = request.headers.get("Last-Event-ID") or request.query.get("seen", "")
     async with _live(request) as live:
-        shown = ""
         while True:
             rows = await fragment(request, "_incident_rows.html", **await list_context(request))
-            if rows != shown:
-                await live.stream.send(rows, event="rows")
-                shown = rows
+            if digest(rows) != shown:
+                shown = digest(rows)
+                await live.stream.send(rows, event="rows", id=shown)
             if await live.next() is None:
                 break
     return live.stream
@@ -102,8 +102,8 @@ async def live_incident(request: web.Request) -> web.StreamResponse:
     after = number(resumed, "after must be a timeline entry id (a number)")
     store = runtime(request).store
     await incident_context(request, incident_id)  # a 404 before the stream starts
+    shown = request.query.get("seen", "")
     async with _live(request) as live:
-        shown = ""
         while True:
             entries = await store.timeline(incident_id, after)
             if entries:
@@ -113,9 +113,9 @@ async def live_incident(request: web.Request) -> web.StreamResponse:
             summary = await fragment(
                 request, "_incident_summary.html", **await incident_context(request, incident_id)
             )
-            if summary != shown:
+            if digest(summary) != shown:
                 await live.stream.send(summary, event="summary")
-                shown = summary
+                shown = digest(summary)
             if not await _concerning(live, incident_id):
                 break
     return live.stream

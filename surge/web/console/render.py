@@ -4,10 +4,12 @@ cached or fed a script from elsewhere."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 
 from surge.roles import AUDIT, READ, TRIGGER, Permission
 from surge.web.console.i18n import LANGUAGE_NAMES, Words
@@ -62,6 +64,17 @@ async def fragment(request: web.Request, template: str, **context: Any) -> str:
         when=when,
         **context,
     )
+
+
+async def part(request: web.Request, template: str, **context: Any) -> tuple[Markup, str]:
+    """A fragment a live page also receives, and its digest: the page sends the digest
+    back when it connects, and the stream sends the fragment only once it differs."""
+    html = await fragment(request, template, **context)
+    return Markup(html), digest(html)
+
+
+def digest(html: str) -> str:
+    return hashlib.sha256(html.encode()).hexdigest()[:16]
 
 
 async def render(

@@ -32,6 +32,7 @@ SESSION_COOKIE = "surge_console"
 PRE_COOKIE = "surge_console_pre"
 COOKIE_PATH = "/console/"
 PRE_TTL = 3600  # a sign-in form is good for an hour
+EXPIRED_GRACE = 3600
 
 
 class SecretMissing(Exception):
@@ -104,7 +105,9 @@ class Sessions:
         await self.store.purge_console_sessions(now - timedelta(days=1))
         await self.store.add_console_session(record)
         value = f"{session_id}.{await self.sign('session', session_id)}"
-        self._set(response, request, SESSION_COOKIE, value, math.ceil(ttl))
+        # the browser keeps the cookie an hour longer than the session lasts, so that the
+        # sign-in page can say that it expired (the server has the last word on that)
+        self._set(response, request, SESSION_COOKIE, value, math.ceil(ttl) + EXPIRED_GRACE)
         response.del_cookie(PRE_COOKIE, path=COOKIE_PATH)
 
     async def current(self, request: web.Request) -> Current | None:

@@ -4,6 +4,7 @@ open page, rendered as the page renders it, and a reconnect resumes where it lef
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -73,11 +74,35 @@ async def test_the_list_hears_of_a_new_incident(make_console) -> None:
     client = await make_console("viewer")
     response = await client.get("/console/live/incidents?status=open", headers=STREAM)
     stream = events(response)
-    first = await next_event(stream, "rows")
+    first = await next_event(stream, "rows")  # the page said it had seen nothing
     assert 'data-id="1"' in first["data"] and 'data-id="2"' not in first["data"]
     await client.app[RUNTIME].engine.trigger("example", {"reason": "more"}, actor="lee")
     rows = await next_event(stream, "rows")
+    assert 'data-id="2"' in rows["data"] and rows["id"] != first["id"]
+    response.close()
+
+
+async def test_what_the_page_shows_already_is_not_sent_again(make_console) -> None:
+    client = await make_console("viewer")
+    page = await (await client.get("/console/?status=open")).text()
+    [seen] = re.findall(
+        r'id="incidents" data-live="/console/live/incidents" data-seen="(\w+)"', page
+    )
+    response = await client.get(f"/console/live/incidents?status=open&seen={seen}", headers=STREAM)
+    stream = events(response)
+    await client.app[RUNTIME].engine.trigger("example", {"reason": "more"}, actor="lee")
+    rows = await next_event(stream, "rows")  # the first event is the change
     assert 'data-id="2"' in rows["data"]
+    response.close()
+    page = await (await client.get("/console/incidents/1")).text()
+    [after, seen] = re.findall(r'data-after="(\d+)" data-seen="(\w+)"', page)[0]
+    response = await client.get(
+        f"/console/live/incidents/1?after={after}&seen={seen}", headers=STREAM
+    )
+    stream = events(response)
+    await client.app[RUNTIME].engine.note(1, "lee", "note", "first news", {})
+    event = await next_event(stream, "entries")
+    assert "first news" in event["data"]
     response.close()
 
 

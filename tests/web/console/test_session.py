@@ -53,6 +53,7 @@ async def test_signing_in_sets_a_strict_http_only_cookie_and_stores_only_hashes(
     assert (response.status, response.headers["Location"]) == (303, "/console/trigger")
     cookie = response.cookies["surge_console"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/console/"
+    assert cookie["max-age"] == str(12 * 3600 + 3600)  # the server ends it after 12 h
     session_id, _, signature = cookie.value.partition(".")
     assert session_id and signature
     runtime = client.app[RUNTIME]

@@ -13,6 +13,7 @@ from surge.config import ConfigError, parse_config
 from surge.store.records import IncidentStatus, RunStatus
 from surge.web.console.incidents import ACTIONS
 from surge.web.console.messages import MESSAGES
+from surge.web.console.overview import PHASES
 from surge.web.locales import best_locale
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "surge" / "web" / "console" / "templates"
@@ -41,6 +42,7 @@ def test_every_key_the_templates_use_exists() -> None:
         "status.": [item.value for item in IncidentStatus],
         "run.": [item.value for item in RunStatus],
         "action.": list(ACTIONS),
+        "state.": sorted({*PHASES.values(), "silenced"}),
     }
     assert prefixes <= set(values), prefixes - set(values)
     missing = [f"{prefix}{value}" for prefix in prefixes for value in values[prefix]]
@@ -75,3 +77,14 @@ def test_the_console_section_of_the_config() -> None:
         parse_config("console: {session_ttl: 0s}\n", "c.yaml")
     with pytest.raises(ConfigError, match="unknown key 'secret'"):
         parse_config("console: {secret: x}\n", "c.yaml")
+
+
+def test_docs_console_shows_every_screenshot_the_browser_tests_take() -> None:
+    root = TEMPLATES.parents[3]
+    text = (root / "docs" / "console.md").read_text(encoding="utf-8")
+    shown = re.findall(r"!\[[^\]]+\]\(console/([\w-]+)\.png\)", text)
+    tests = (root / "tests" / "web" / "console" / "test_console_browser.py").read_text("utf-8")
+    taken = re.findall(r'\.shot\("([\w-]+)"', tests)
+    assert sorted(shown) == sorted(taken), "docs/console.md and the browser tests differ"
+    committed = sorted(path.stem for path in (root / "docs" / "console").glob("*.png"))
+    assert committed == sorted(taken), "run the browser tests with --screenshots docs/console"

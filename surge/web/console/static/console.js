@@ -20,18 +20,33 @@ function follow(url, events) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // each live element says what it shows (data-seen), so only changes are sent
   const list = document.getElementById("incidents");
   if (list && list.dataset.live) {
     const rows = document.getElementById("incident-rows");
-    follow(list.dataset.live + window.location.search, {
+    const query = new URLSearchParams(window.location.search);
+    query.set("seen", list.dataset.seen);
+    follow(list.dataset.live + "?" + query, {
       rows: (html) => { rows.innerHTML = html; },
     });
   }
   const summary = document.getElementById("summary");
   if (summary && summary.dataset.live) {
     const entries = document.getElementById("timeline-rows");
-    follow(summary.dataset.live + "?after=" + encodeURIComponent(summary.dataset.after), {
-      summary: (html) => { summary.innerHTML = html; },
+    const query = new URLSearchParams({after: summary.dataset.after, seen: summary.dataset.seen});
+    follow(summary.dataset.live + "?" + query, {
+      summary: (html) => {
+        // a note being typed beside the buttons survives the redraw
+        const typing = summary.querySelector("input[name=note]");
+        const note = typing ? typing.value : "";
+        const focused = typing && document.activeElement === typing;
+        summary.innerHTML = html;
+        const again = summary.querySelector("input[name=note]");
+        if (again) {
+          again.value = note;
+          if (focused) again.focus();
+        }
+      },
       entries: (html) => { entries.insertAdjacentHTML("beforeend", html); },
     });
   }
