@@ -17,6 +17,7 @@ from surge.web import (
     console,
     health,
     links,
+    notices,
     public,
     rota,
     scripts,
@@ -65,6 +66,7 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(incident_report.routes)
     app.add_routes(public.routes)
     app[public.PUBLIC_PAGES] = pages = public_pages(state)
+    app.add_routes(notices.routes)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -83,10 +85,10 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
 def public_pages(state: Runtime) -> PublicPages:
     """The public pages' cache (``surge.statuspage.cache``), watching the store's revision."""
     config = state.config
-    notices = state.engine.services.notices
-    assert notices is not None  # build_runtime always makes it
+    service = state.engine.services.notices
+    assert service is not None  # build_runtime always makes it
     return PublicPages(
-        notices,
+        service,
         Site.of(config.public_url, config.status_page),
         state.engine.clock,
         export_to=config.status_page.export,
