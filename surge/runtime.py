@@ -25,6 +25,7 @@ from surge.scripts.active import Scripts
 from surge.scripts.library import ScriptLibrary
 from surge.store import open_store
 from surge.store.base import Store
+from surge.subscriptions.hooks import SubscriptionHook
 from surge.subscriptions.service import Subscriptions
 from surge.templating import Templates
 from surge.triggers.chain import Chains
@@ -102,11 +103,16 @@ def build_runtime(
     """
     summaries = SummaryUpdates()
     relay = NoticeRelay()
+    subscription_hook = SubscriptionHook()
     plugins = PluginManager(
         load_entry_points=load_entry_points,
         extra=extra_plugins,
         hook_timeout=config.engine.hook_timeout,
-        runtime_builtins={"channel_summaries": summaries, "channel_notices": relay},
+        runtime_builtins={
+            "channel_summaries": summaries,
+            "channel_notices": relay,
+            "subscriptions": subscription_hook,
+        },
     )
     actions = ActionRegistry()
     plugins.register_actions(actions)
@@ -137,7 +143,9 @@ def build_runtime(
     engine.services.reports = Reports(engine)
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
-    engine.services.subscriptions = Subscriptions(config, store, engine.clock, engine.id)
+    engine.services.subscriptions = subscription_hook.subscriptions = Subscriptions(
+        config, store, engine.clock, engine.id
+    )
     return Runtime(
         config=config,
         plugins=plugins,

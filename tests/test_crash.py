@@ -4,6 +4,7 @@ and the receiver gets every webhook exactly once (by idempotency key)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -37,6 +38,7 @@ class Receiver:
         self.deliveries: list[tuple[str, str]] = []  # (path, key), every arrival
         self.processed: dict[str, dict[str, Any]] = {}  # key -> body, first arrival only
         self.slow_started = asyncio.Event()
+        self.slow_release = asyncio.Event()  # set: a /slow delivery answers at once
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -56,7 +58,8 @@ class Receiver:
         self.processed[key] = json.loads(body)
         if request.path == "/slow":
             self.slow_started.set()
-            await asyncio.sleep(self.slow_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.slow_release.wait(), self.slow_seconds)
         return web.json_response({"ok": True})
 
 

@@ -15,15 +15,23 @@ from datetime import UTC, datetime, timedelta
 
 
 class DemoClock:
+    """Stopped at minute 0 until ``go()``, so that starting up takes no time of the run."""
+
     def __init__(self, speed: float, minutes: float) -> None:
         self.speed = speed
         self.start = datetime.now(UTC) - timedelta(minutes=minutes)  # minute 0 of the run
         self._origin = self.start  # the time at _since
-        self._since = time.monotonic()
+        self._since: float | None = None  # None: stopped
 
     def __call__(self) -> datetime:
+        if self._since is None:
+            return self._origin
         elapsed = time.monotonic() - self._since
         return self._origin + timedelta(seconds=elapsed * self.speed)
+
+    def go(self) -> None:
+        if self._since is None:
+            self._since = time.monotonic()
 
     def minute(self) -> float:
         return (self() - self.start).total_seconds() / 60

@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from surge.config import Config, load_config
 from surge.web.auth import hash_token
@@ -30,6 +33,10 @@ class Shipped:
     @property
     def config(self) -> Config:
         return load_config(str(self.root / "config" / "surge.yaml"))
+
+    def section(self, name: str) -> Any:
+        """A top-level section of the shipped config as plain data, to copy as it is."""
+        return yaml.safe_load((self.root / "config" / "surge.yaml").read_text("utf-8")).get(name)
 
 
 def write_config(
@@ -93,8 +100,9 @@ def write_config(
         f"  {name}: {{type: webhook, url: {json.dumps(f'{far_side}/pagers/{name}')}}}"
         for name in sorted(base.pagers.pagers) or ["email"]
     )
-    if "components" in base.reserved:
-        lines.append(f"components: {json.dumps(base.reserved['components'], ensure_ascii=False)}")
+    components = shipped.section("components")
+    if components:
+        lines.append(f"components: {json.dumps(components, ensure_ascii=False)}")
     path = folder / "surge.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

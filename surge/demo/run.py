@@ -17,6 +17,7 @@ import shutil
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -31,12 +32,14 @@ from surge.demo.progress import Progress
 from surge.demo.world import SCENARIOS, World, world_for
 from surge.runtime import Runtime, build_runtime
 from surge.scripts.approval import approve
-from surge.store.records import IncidentStatus
+from surge.store.records import Incident, IncidentStatus
 from surge.web.app import app_for
 
 SPEED = {False: 20.0, True: 120.0}  # the clock's pace: a normal run, and --fast
 ROUND = 30.0  # seconds of the clock between two evaluations of the metric triggers
 RESOLVE_AFTER = 2.0  # minutes after its trigger mitigated it that the lead resolves it
+APPROVE_AFTER = 3.0  # minutes communications take to approve a holding statement
+COMMS = "林娜 (公关部)"  # who approves it: the rota's public-relations lead
 SCENARIO_NAMES = ("all", *SCENARIOS)
 OPEN_RUNS = ("pending", "running", "waiting")
 POLL = 0.05  # seconds between the engine's looks at the store (the clock runs fast)
@@ -65,6 +68,7 @@ class Demo:
     token: str = field(default_factory=lambda: _token())  # the watcher's, role admin
     lead_token: str = field(default_factory=lambda: _token())  # the simulated shift lead's
     url: str = ""
+    _approved: set[int] = field(default_factory=set)  # runs whose script was approved
 
     def __post_init__(self) -> None:
         self.world = world_for(self.options.scenario, self.options.seed)
@@ -114,6 +118,7 @@ class Demo:
             await approve(runtime.store, script, "demo", self.clock())
         self._header(runtime, app, far_url)
         progress.story(self.world.story())
+        self.clock.go()
         lead = {"Authorization": f"Bearer {self.lead_token}"}
         async with aiohttp.ClientSession(headers=lead) as http:
             while not await self._over(runtime, progress, http):
@@ -141,6 +146,7 @@ class Demo:
                 and minute - mitigated >= RESOLVE_AFTER
             ):
                 await self._resolve(http, incident.id)
+        await self._approve_waiting(runtime, incidents, minute)
         wanted = {scenario.playbook for scenario, _ in self.world.scenarios}
         done = {i.playbook_id for i in incidents if i.status is IncidentStatus.RESOLVED}
         if minute > self.world.minutes + 15:
@@ -151,6 +157,24 @@ class Demo:
             if any(run.status.value in OPEN_RUNS for run in await runtime.store.runs(incident.id)):
                 return False
         return True
+
+    async def _approve_waiting(
+        self, runtime: Runtime, incidents: list[Incident], minute: float
+    ) -> None:
+        """Communications approve what a step waits to have approved (the holding
+        statement), a few minutes after the wait began, as `surge scripts approve` does."""
+        for incident in incidents:
+            for run in await runtime.store.runs(incident.id):
+                waiting = run.action == "script.await_approval" and run.status.value == "waiting"
+                began = self._minute_of(run.started_at)
+                if waiting and run.args and began is not None and minute - began >= APPROVE_AFTER:
+                    script = runtime.scripts.get(str(run.args["script"]))
+                    if script is not None and (run.id not in self._approved):
+                        self._approved.add(run.id)
+                        await approve(runtime.store, script, COMMS, self.clock(), "demo")
+
+    def _minute_of(self, at: datetime | None) -> float | None:
+        return None if at is None else (at - self.clock.start).total_seconds() / 60
 
     async def _resolve(self, http: aiohttp.ClientSession, incident: int) -> None:
         body = {"note": "back to normal, closing"}

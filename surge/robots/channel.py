@@ -27,7 +27,15 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from surge.channels.provider import ChannelProvider, Message, OpenRequest, Posted, Room, Summary
+from surge.channels.provider import (
+    ChannelProvider,
+    Message,
+    NoticePost,
+    OpenRequest,
+    Posted,
+    Room,
+    Summary,
+)
 from surge.durations import format_duration
 from surge.robots.mentions import Mention, MentionTarget, resolve
 from surge.robots.queue import Hold, robot_queue
@@ -74,25 +82,58 @@ class RobotChannel(ChannelProvider):
     # -- rooms --
 
     async def open(self, request: OpenRequest) -> Room:
-        return Room(self.group, self.group, created=False, data={"platform": self.robot.platform})
+        """The fixed group. On-call people to invite (``invite_oncall``) cannot be added
+        to a group by a robot: they are mentioned in the first summary instead, and
+        those the platform has no id for are named ``missing``."""
+        people = [person.id for person in request.people if self.robot.mention(person)]
+        missing = [person.id for person in request.people if person.id not in people]
+        data = {"platform": self.robot.platform, "mention": people, "missing": missing}
+        return Room(self.group, self.group, created=False, data=data)
 
     # -- messages --
 
     async def post(self, room: Room | None, message: Message) -> Posted:
-        people = resolve(self.rota(), self.settings.mention, datetime.now(UTC))
-        mentions = [found for person in people if (found := self.robot.mention(person))]
+        mentions = self._mentions(message.started_at)  # who was on when it was asked for
         title = _title(message, self.settings.locale)
         body = compose(self.robot, message, self.settings.locale)
         await self.send(message.incident.id, title, body, mentions)
         return Posted(message.key, self.group)
 
+    async def notice(
+        self, room: Room | None, post: NoticePost, previous: Posted | None
+    ) -> Posted | None:
+        """A notice's version as a new message (a robot cannot edit the earlier one): a
+        draft says it waits for approval, a later version which one it replaces; a
+        published one mentions the channel's ``mention:`` people."""
+        locale = self.settings.locale
+        notice, version = post.notice, post.version
+        earlier = NoticeRef.read(previous.ref) if previous else None
+        lines: list[str] = []
+        if post.draft:
+            lines.append(_bold(self.robot, text("notice_draft", locale, n=version.number)))
+        elif earlier is not None:
+            lines.append(text("notice_update", locale, n=version.number, before=earlier.number))
+        for _, title, body in post.texts():
+            if title:
+                lines.append(_bold(self.robot, self.robot.defuse(title)))
+            lines.append(self.robot.defuse(body))
+        state = text(version.state.value, locale)
+        lines.append(f"— surge · {text('notice', locale)} #{notice.id} · {state}")
+        mentions = [] if post.draft else self._mentions(version.published_at)
+        head = next((title for _, title, _ in post.texts() if title), text("notice", locale))
+        title = truncate(f"{text('notice', locale)} #{notice.id} {head}", TITLE_LIMIT, "chars")
+        await self.send(notice.incident_id, title, "\n\n".join(lines), mentions)
+        return Posted(NoticeRef(version.number).write(post.key), self.group)
+
     async def send(
-        self, incident_id: int, title: str, body: str, mentions: Sequence[Mention]
+        self, incident_id: int | None, title: str, body: str, mentions: Sequence[Mention]
     ) -> int:
         """Post ``body`` in parts that fit, the mentions with the first; how many parts.
         A wait for the rate limit is noted on the incident's timeline."""
 
         async def hold(seconds: float, why: str, waiting: int) -> None:
+            if incident_id is None:
+                return  # a notice of no incident: there is no timeline to tell
             behind = f", {waiting} more waiting behind it" if waiting else ""
             await self.note(
                 incident_id,
@@ -119,10 +160,24 @@ class RobotChannel(ChannelProvider):
             lines.insert(0, text("update", locale, n=earlier.number, at=earlier.at))
         incident = summary.incident
         title = truncate(f"#{incident.id} {incident.title}", TITLE_LIMIT, "chars")
-        await self.send(incident.id, title, "\n".join(lines), ())
+        mentions = self._invited(room) if earlier is None else []
+        await self.send(incident.id, title, "\n".join(lines), mentions)
         number = earlier.number + 1 if earlier else 1
         at = datetime.now(UTC).strftime("%H:%M UTC")
         return Posted(SummaryRef(number, head, at).write(), room.id)
+
+    def _mentions(self, at: datetime | None) -> list[Mention]:
+        """The channel's ``mention:`` people on the rota at ``at`` (now, if None)."""
+        people = resolve(self.rota(), self.settings.mention, at or datetime.now(UTC))
+        return [found for person in people if (found := self.robot.mention(person))]
+
+    def _invited(self, room: Room) -> list[Mention]:
+        """The on-call people ``open`` was asked to invite, as mentions."""
+        rota = self.rota()
+        if rota is None:
+            return []
+        people = [rota.people[p] for p in room.data.get("mention") or [] if p in rota.people]
+        return [found for person in people if (found := self.robot.mention(person))]
 
 
 async def deliver(
@@ -214,6 +269,21 @@ class SummaryRef:
         if len(parts) != 4 or parts[0] != "summary" or not parts[1].isdigit():
             return None
         return cls(int(parts[1]), parts[2], parts[3])
+
+
+@dataclass(frozen=True)
+class NoticeRef:
+    """What a channel keeps of the message that showed a notice: its version."""
+
+    number: int
+
+    def write(self, key: str) -> str:
+        return f"{key}:v{self.number}"
+
+    @classmethod
+    def read(cls, ref: str) -> NoticeRef | None:
+        _, _, number = ref.rpartition(":v")
+        return cls(int(number)) if number.isdigit() else None
 
 
 def _head(summary: Summary) -> str:

@@ -8,12 +8,20 @@ HTML parts are built from escaped values only: a notice's text is shown, never r
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from surge.notices.model import (
+    STATE_LABELS,
+    STATUS_LABELS,
+    ComponentStatus,
+    Localized,
+    NoticeState,
+    in_locale,
+)
 from surge.subscriptions.links import CONFIRM, UNSUBSCRIBE, make_token
 from surge.subscriptions.records import NoticeUpdate, Subscriber
 from surge.subscriptions.texts import word
@@ -35,8 +43,7 @@ class Site:
         return f"{self.public_url.rstrip('/')}/subscriptions/{action}/{token}"
 
     def component(self, component_id: str, locale: str) -> str:
-        names = self.components.get(component_id) or {}
-        return names.get(locale) or names.get("en") or component_id
+        return in_locale(self.components.get(component_id) or {}, locale) or component_id
 
     def scope(self, components: tuple[str, ...], locale: str) -> str:
         if not components:
@@ -94,7 +101,7 @@ def confirm_mail(site: Site, subscriber: Subscriber, expires: datetime, ttl: flo
 def notice_mail(site: Site, subscriber: Subscriber, update: NoticeUpdate) -> Mail:
     locale, shown = update.text(subscriber.locale)
     unsubscribe = site.link(subscriber, UNSUBSCRIBE)
-    state = word(locale, f"state.{update.state}", update.state)
+    state = _label(STATE_LABELS, NoticeState, update.state, locale)
     affected = _affected(site, update, locale)
     posted = word(locale, "notice.posted", at=update.published_at.strftime("%Y-%m-%d %H:%M UTC"))
     scope = site.scope(subscriber.components, locale)
@@ -116,10 +123,20 @@ def _affected(site: Site, update: NoticeUpdate, locale: str) -> str:
     if not update.components:
         return ""
     listed = "; ".join(
-        f"{site.component(item, locale)} ({word(locale, f'status.{status}', status)})"
+        f"{site.component(item, locale)} ({_label(STATUS_LABELS, ComponentStatus, status, locale)})"
         for item, status in update.components.items()
     )
     return word(locale, "notice.affected", components=listed)
+
+
+def _label(
+    labels: Mapping[Any, Localized], kind: Callable[[str], Any], value: str, locale: str
+) -> str:
+    """A state's or status's name as the status page shows it (the value itself if unknown)."""
+    try:
+        return in_locale(labels[kind(value)], locale)
+    except (KeyError, ValueError):
+        return value
 
 
 def webhook_body(

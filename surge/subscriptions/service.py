@@ -61,24 +61,8 @@ class Subscribed:
 
 
 def configured_components(config: Config) -> dict[str, dict[str, str]]:
-    """The config's components (``components:``, groups' members too): id: {locale: name}."""
-    found: dict[str, dict[str, str]] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, list):
-            for item in value:
-                walk(item)
-        elif isinstance(value, dict):
-            if isinstance(value.get("id"), str):
-                name = value.get("name")
-                names = name if isinstance(name, dict) else {"en": str(name or value["id"])}
-                found[value["id"]] = {str(key): str(text) for key, text in names.items()}
-            for child in value.values():
-                if isinstance(child, list | dict):
-                    walk(child)
-
-    walk(config.reserved.get("components"))
-    return found
+    """The config's components (``components:``): id: {locale: name}."""
+    return {component.id: dict(component.name) for component in config.components}
 
 
 class Subscriptions:

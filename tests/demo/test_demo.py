@@ -45,6 +45,15 @@ def test_demo_fast_plays_all_three_scenarios_to_resolve(
     assert "resolved by shift-lead" in text
     assert "→ agents             script pinned outage-agents: 您好，在线客服目前出现故障" in text
     assert "Erlang C:" in text and "staffing: " in text
+    for line in (
+        r"traffic-peak +banner \d+ shown \(warning\)",
+        r"traffic-peak +banner \d+ cleared",
+        r"system-outage +notice \d+ version 1 published \(investigating\): web-chat: major_outage",
+        r"system-outage +notice \d+ version 2 published \(resolved\): web-chat: operational",
+        r"complaint-surge +complaint-statement approved by ",
+        r"complaint-surge +post-incident report sent to departments",
+    ):
+        assert re.search(line, text), line
     incidents = asyncio.run(_incidents(folder))
     assert sorted(i.playbook_id for i in incidents) == [
         "complaint-surge",

@@ -7,7 +7,9 @@ tells the agents the usual replies apply again and archives the room."""
 
 from __future__ import annotations
 
-from integration.services import Exporter
+import asyncio
+
+from integration.services import Exporter, run_surge
 from support.smtp import Received
 
 from e2e.conftest import Start
@@ -74,12 +76,47 @@ async def test_complaint_surge_from_the_alert_to_the_room_archived(
     assert group.result is not None and group.result["acknowledged"] is True
     assert await world.open_link(pages[0], "ack") == 409  # a link works once
 
+    # an affected customer, added by an agent as they call
+    customer = {"ref": "ORD-20261201-0042", "channel": "hotline", "contact": "+8613900000042"}
+    status, _ = await world.post(
+        f"/api/v1/incidents/{incident}/customers", customer, RESPONDER_TOKEN
+    )
+    assert status in (200, 201)
+
+    # the holding statement waits for communications to approve it for this incident
+    await world.run(incident, "statement-approved", RunStatus.WAITING)
+    await asyncio.sleep(1.5)
+    assert await world.notice_versions(incident) == []  # nothing published unapproved
+    code, said = await run_surge(
+        "scripts", "approve", "complaint-statement", "--by", "mei", "--config", str(world.config)
+    )
+    assert code == 0, said
+    approved = await world.run(incident, "statement-approved", RunStatus.SUCCEEDED)
+    assert approved.result is not None and approved.result["approved_by"] == "mei"
+    [statement] = await world.eventually(lambda: world.notice_versions(incident), "the statement")
+    assert (statement.state, statement.script_id) == ("identified", "complaint-statement")
+    assert statement.published_at and approved.finished_at
+    assert statement.published_at >= approved.finished_at
+    assert f"“{TOPIC}”" in statement.body["zh-CN"] and "24小时内" in statement.body["zh-CN"]
+
     exporter.set("cs_complaints_per_minute", 1, topic=TOPIC)  # back to its usual rate
     await world.status(incident, "resolved", within=25)
     runs = await world.settled(incident)
     assert [(r.step_id, r.error) for r in runs if r.status is RunStatus.FAILED] == []
     await world.eventually(lambda: has_text(agents.messages, "专项处理已结束"), "back to usual")
     await world.eventually(lambda: holds(room.is_archived), "the room archived")
+    # the statement closed, and the report sent to the departments concerned
+    versions = await world.notice_versions(incident)
+    assert [(v.number, v.state) for v in versions] == [(1, "identified"), (2, "resolved")]
+    report = await world.eventually(lambda: _mail_with(world, "复盘报告"), "the report")
+    assert set(report.recipients) == {"quality@example.test", "legal@example.test"}
+    for text in ("质量部", "法务部", "公关部", TOPIC, "ORD-20261201-0042"):
+        assert text in report.text, text
+    assert "+8613900000042" not in report.text  # a customer's contact stays masked
+
+
+async def _mail_with(world: E2E, text: str) -> Received | None:
+    return next((mail for mail in world.smtp.received if text in mail.text), None)
 
 
 async def _mail_to(world: E2E, address: str) -> Received | None:

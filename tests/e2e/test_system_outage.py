@@ -12,6 +12,7 @@ from integration.services import Exporter
 
 from e2e.conftest import Start
 from e2e.world import E2E, HOTLINE, PAGE, RESPONDER_TOKEN, has_text, holds
+from surge.notices.model import NoticeVersion
 from surge.store.records import RunStatus
 
 RULES = """
@@ -44,6 +45,15 @@ async def test_system_outage_from_the_alert_to_the_room_archived(
     # the temporary hotline switched on through the telephony webhook
     opened = await world.eventually(lambda: _ivr(world, "hotline.open"), "the hotline opened")
     assert opened["incident"]["id"] == incident
+    # the outage notice: investigating, web chat in a major outage, the hotline to call
+    [first] = await world.eventually(lambda: world.notice_versions(incident), "the notice")
+    assert (first.number, first.state, first.script_id) == (1, "investigating", "outage-notice")
+    assert first.components == {"web-chat": "major_outage"} and first.published_at
+    assert HOTLINE in first.body["zh-CN"] and HOTLINE in first.body["en"]
+    assert first.title["zh-CN"] == "在线客服暂时无法使用"
+    view = await world.view()
+    assert {c.id: c.status for c in view.components}["web-chat"] == "major_outage"
+    assert [item.notice.id for item in view.incidents] == [first.notice_id]
     # the agents' script, with the hotline's number, pushed to the agents and pinned
     agents = world.slack.by_name("cs-agents")
     await world.eventually(
@@ -80,6 +90,13 @@ async def test_system_outage_from_the_alert_to_the_room_archived(
     assert closed["incident"]["id"] == incident
     await world.eventually(lambda: has_text(agents.messages, "在线客服已恢复正常"), "recovered")
     await world.eventually(lambda: holds(room.is_archived), "the room archived")
+    # the resolution published: the notice closed, web chat operational again
+    versions = await world.notice_versions(incident)
+    assert [(v.number, v.state) for v in versions] == [(1, "investigating"), (2, "resolved")]
+    assert versions[1].script_id == "outage-recovered" and "已恢复正常" in versions[1].body["zh-CN"]
+    view = await world.view()
+    assert {c.id: c.status for c in view.components}["web-chat"] == "operational"
+    assert view.incidents == () and [item.notice.id for item in view.resolved] == [first.notice_id]
     assert not agents.is_archived  # a fixed channel is never archived
 
 
@@ -88,3 +105,43 @@ async def _ivr(world: E2E, event: str) -> dict[str, Any] | None:
         if received.path.endswith("/ivr") and received.json().get("event") == event:
             return dict(received.json())
     return None
+
+
+async def test_a_long_outage_updates_its_notice_and_starts_the_complaint_surge(
+    exporter: Exporter, start: Start
+) -> None:
+    """Triggered by hand, an outage that is still down after `complaints_after` gets a new
+    version of its notice and starts complaint-surge, which links back to it."""
+    exporter.set("cs_channel_up", 1, channel="app")
+    world = await start(RULES)
+    status, body = await world.post(
+        "/api/v1/playbooks/system-outage/trigger",
+        {"params": {"channel": "app", "eta": "2h", "hotline": False, "complaints_after": "2s"}},
+        RESPONDER_TOKEN,
+    )
+    assert status in (200, 201), body
+    outage = int(body["id"])
+    [page] = await world.mails(1, *PAGE)
+    assert await world.open_link(page, "ack") == 200
+    complaints = await world.opened("complaint-surge")
+    child = await world.runtime.store.get_incident(complaints)
+    assert child is not None and child.params["topic"] == "手机App故障"
+    assert child.triggered_by == f"incident:{outage}"
+    versions = await world.eventually(lambda: _versions(world, outage, 2), "the update")
+    assert [(v.number, v.state, v.script_id) for v in versions] == [
+        (1, "investigating", "outage-notice"),
+        (2, "identified", "outage-update"),
+    ]
+    assert "预计2h内恢复" in versions[1].body["zh-CN"]
+    assert "playbook.triggered" in await world.kinds(outage)
+    for incident in (outage, complaints):
+        status, _ = await world.post(f"/api/v1/incidents/{incident}/resolve", {}, RESPONDER_TOKEN)
+        assert status == 200
+    await world.settled(outage)
+    final = await _versions(world, outage, 3)
+    assert final is not None and final[-1].state == "resolved"
+
+
+async def _versions(world: E2E, incident: int, count: int) -> list[NoticeVersion] | None:
+    found = await world.notice_versions(incident)
+    return found if len(found) >= count else None

@@ -29,6 +29,8 @@ from support.slack import SIGNING_SECRET, TOKEN, Channel, FakeSlack
 from support.smtp import Received, SmtpServer
 
 from surge.config import load_config
+from surge.notices.model import NoticeVersion
+from surge.notices.view import StatusView
 from surge.runtime import Runtime, build_runtime
 from surge.scripts.approval import approve
 from surge.store.records import RunStatus, StepRun, TimelineEntry
@@ -103,6 +105,7 @@ class E2E:
     hooks: Receiver
     exporter: Exporter
     prometheus: Prometheus
+    config: Path  # its config file, for the CLI (`surge … --config`)
 
     # -- waiting --
 
@@ -160,6 +163,20 @@ class E2E:
             return found if len(found) >= count else None
 
         return await self.eventually(arrived, f"{count} mails {subjects!r}")
+
+    async def view(self) -> StatusView:
+        """What the public pages show now (the notices' read model)."""
+        notices = self.runtime.engine.services.notices
+        assert notices is not None
+        return await notices.view()
+
+    async def notice_versions(self, incident: int) -> list[NoticeVersion]:
+        """Every version of the incident's notices, oldest first."""
+        store = self.runtime.store
+        found = []
+        for notice in sorted(await store.notices(incident_id=incident), key=lambda n: n.id):
+            found.extend(await store.notice_versions(notice.id))
+        return found
 
     async def timeline(self, incident: int) -> list[TimelineEntry]:
         return await self.runtime.store.timeline(incident)
@@ -220,7 +237,7 @@ async def start_surge(
     for script in runtime.scripts.all():
         await approve(runtime.store, script, "mei", runtime.engine.clock())
     url = f"http://127.0.0.1:{port}"
-    world = E2E(runtime, url, http, slack, smtp, hooks, exporter, prometheus)
+    world = E2E(runtime, url, http, slack, smtp, hooks, exporter, prometheus, path)
     return world, runner
 
 

@@ -192,9 +192,10 @@ async def test_the_rate_limit_holds_messages_back_in_order_and_says_so(
 async def test_a_rate_limit_answer_is_waited_out_and_the_order_kept(
     platform, aiohttp_server, robot_runtime, write_playbook, monkeypatch
 ) -> None:
-    chat = await Chat.start(platform, aiohttp_server, limit=2, per=1.0)
+    # 2 s windows: the storm's first three sends fall in one even on a busy machine
+    chat = await Chat.start(platform, aiohttp_server, limit=2, per=2.0)
     write_playbook("pb", "id: pb\ntitle: P\nsteps:\n  - {action: log, with: {message: x}}\n")
-    extra = "rate_limit: {count: 10, per: 1s}"  # more than the platform takes
+    extra = "rate_limit: {count: 10, per: 2s}"  # more than the platform takes
     runtime = await robot_runtime(config(chat, monkeypatch, room_extra=extra), PLUGINS)
     states, notes = await _storm(runtime, 4)
     assert states == [MessageState.SENT] * 4
@@ -277,3 +278,88 @@ async def test_the_summary_is_posted_again_only_when_its_top_changes_naming_the_
     assert acknowledged.startswith("更新第 1 条摘要（") and "状态: 已确认" in acknowledged
     assert resolved.startswith("更新第 2 条摘要（") and "状态: 已解决" in resolved
     assert "第一步完成" in acknowledged  # the latest timeline lines come along
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_published_notice_and_its_update_reach_the_group_as_new_messages(
+    platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
+) -> None:
+    chat = await Chat.start(platform, aiohttp_server)
+    vars_ = "vars: {service: 在线客服, impact: 无法发起会话, eta: '15:30', workaround: 拨打热线}"
+    write_playbook(
+        "pb",
+        f"""
+        id: pb
+        title: 在线客服故障
+        steps:
+          - {{id: notice, action: notice.publish, with: {{script: outage-initial,
+             state: investigating, components: {{web-chat: major_outage}}, {vars_}}}}}
+          - {{id: identified, action: notice.update, with: {{script: outage-initial,
+             state: identified, {vars_}}}}}
+        """,
+    )
+    room = f"{ROOM}, notices: published"
+    components = (
+        "components:\n  - {id: web-chat, name: {zh-CN: 在线客服, zh-TW: 線上客服, en: Web chat}}\n"
+    )
+    runtime = await robot_runtime(config(chat, monkeypatch, room_extra=room) + components, PLUGINS)
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    runs = await wait_settled(runtime, incident.id)
+    assert all(run.status.value == "succeeded" for run in runs), [r.error for r in runs]
+
+    def notices():
+        found = chat.shown("incident-room")
+        return [shown for shown in found if "surge · 状态通知 #" in shown.text]
+
+    from support import waiting
+
+    await waiting.eventually(lambda: len(notices()) == 2, what="both versions in the group")
+    first, update = notices()
+    assert "【在线客服故障通知】在线客服出现异常：无法发起会话。" in first.text
+    assert "状态通知 #1 · 调查中" in first.text
+    assert {m for shown in notices() for m in shown.mentions} <= MENTIONED[platform]
+    assert update.text.startswith("通知更新：第 2 版，取代第 1 版")
+    assert "状态通知 #1 · 已查明原因" in update.text
+    shown = [
+        e.message for e in await runtime.store.timeline(incident.id) if e.kind == "channel.notice"
+    ]
+    assert shown == [
+        "notice 1 version 1 shown (published)",
+        "notice 1 version 2 shown (published)",
+    ]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_the_on_call_people_a_room_invites_are_mentioned_in_its_first_summary(
+    platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
+) -> None:
+    chat = await Chat.start(platform, aiohttp_server)
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: 在线客服故障
+        steps:
+          - {id: room, action: channel.open, with: {channel: incident-room, name: outage,
+             invite_oncall: cs}}
+        """,
+    )
+    runtime = await robot_runtime(config(chat, monkeypatch, room_extra="group: 值班群"), PLUGINS)
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    [run] = await wait_settled(runtime, incident.id)
+    assert run.status.value == "succeeded", run.error
+    summary = chat.shown("incident-room")
+    on_shift = {  # 李伟 and 王芳, as each platform can name them
+        "wecom": {"liwei", "13800000002"},
+        "dingtalk": {"manager0001", "13800000002"},
+        "feishu": {"ou_7d8a6e6df7621556ce0d21922b676706"},
+    }[platform]
+    assert {m for shown in summary for m in shown.mentions} == on_shift
+    [invited] = [e.message for e in await runtime.store.timeline(incident.id)
+                 if e.kind == "channel.invited"]  # fmt: skip
+    if platform == "feishu":  # Feishu mentions by open_id only, and 王芳 has none
+        assert invited == (
+            "incident-room: invited the on-call people: 李伟; not 王芳: no id for them on feishu"
+        )
+    else:
+        assert invited == "incident-room: invited the on-call people: 李伟, 王芳"

@@ -87,6 +87,7 @@ def test_the_shipped_scripts_load_and_keep_their_rules() -> None:
         "complaint-escalation",
         "complaint-holding",
         "complaint-report",
+        "complaint-resolved",
         "complaint-statement",
         "maintenance-planned",
         "outage-agents",

@@ -54,8 +54,9 @@ async def paging_client(slack_config, aiohttp_client, write_playbook, probe, wit
     return client
 
 
-async def press(client, fake_slack, action, incident_id, user, **signing):
-    body = action_body(action, str(incident_id), user, f"{fake_slack.url[:-4]}response/{user}")
+async def press(client, fake_slack, action, incident_id, user, message=None, **signing):
+    url = f"{fake_slack.url[:-4]}response/{user}"
+    body = action_body(action, str(incident_id), user, url, message)
     return await client.post(ACTIONS, data=body, headers=signed(body, **signing))
 
 
@@ -95,9 +96,16 @@ async def test_acknowledge_in_the_dm_stops_the_escalation(
     assert (await runtime.store.get_incident(incident.id)).status is IncidentStatus.TRIGGERED
 
     clock.advance(90)
-    clicked = await press(paging_client, fake_slack, "surge.page.ack", incident.id, PEOPLE["bo"])
+    clicked = await press(
+        paging_client, fake_slack, "surge.page.ack", incident.id, PEOPLE["bo"], message
+    )
     assert clicked.status == 200
-    assert fake_slack.responses[-1][1]["text"] == f"事件 #{incident.id} 已确认。"
+    # the DM itself is answered: its buttons give way to the answer
+    name, replaced = fake_slack.responses[-1]
+    assert name == PEOPLE["bo"] and replaced["replace_original"] is True
+    assert replaced["text"] == message["text"]
+    assert [b["type"] for b in replaced["blocks"]] == ["section", "context", "context"]
+    assert replaced["blocks"][-1]["elements"][0]["text"] == f"✅ 事件 #{incident.id} 已确认。"
     run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
     assert (run.result or {})["acknowledged"] is True and (run.result or {})["by"] == "薄波"
     assert (run.result or {})["time_to_ack_s"] == 90
@@ -136,6 +144,14 @@ async def test_escalate_in_the_dm_pages_the_next_level_now(paging_client, fake_s
         return [person.id for person in people] == ["bo", "ann"]
 
     await eventually(both_paged, what="bo and Ann as the incident's on-call people")
+
+    # Ann, a responder, acknowledges from the room's summary: her page is answered
+    await press(paging_client, fake_slack, "surge.ack", incident.id, PEOPLE["ann"])
+    assert fake_slack.responses[-1][1]["text"] == f"Incident #{incident.id} acknowledged."
+    answers = {p.person: (p.answer, p.answered_via) for p in await runtime.store.pages(incident.id)}
+    assert answers == {"bo": ("", ""), "ann": ("ack", "slack")}
+    run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
+    assert (run.result or {})["by"] == "Ann"
 
 
 async def test_someone_neither_paged_nor_a_responder_is_refused(
@@ -190,3 +206,19 @@ async def test_a_slack_pager_without_the_plugin_settings_says_what_to_add(tmp_pa
     found = [str(problem) for problem in runtime.problems]
     assert any("unknown key 'colour' in pagers.slack" in line for line in found), found
     assert "c.yaml:4:7: pagers.dm: the slack pager needs `plugins: {slack:" in "".join(found)
+
+
+async def test_a_dm_slack_refuses_falls_over_to_the_next_contact_method(
+    paging_client, fake_slack, smtp_server
+):
+    runtime = paging_client.app[RUNTIME]
+    fake_slack.fail("conversations.open", "user_not_found")
+    incident = await runtime.engine.trigger("outage", {}, actor="test")
+    [mail] = await asyncio.to_thread(smtp_server.wait_for, 1, 10.0)
+    assert mail.recipients == ["bo@example.test"]  # bo's second contact method
+    entries = [e.message for e in await runtime.store.timeline(incident.id)]
+    assert (
+        "page to 薄波 by slack failed: Slack conversations.open: user_not_found; "
+        "trying the next contact method"
+    ) in entries
+    assert fake_slack.dm(PEOPLE["bo"]) is None

@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from surge.config import Config
+from surge.notices.model import Component
 from surge.subscriptions.config import RateLimit, RetrySettings, SubscriptionSettings
 from surge.subscriptions.records import NoticeUpdate, UpdateText
 from surge.subscriptions.service import Subscriptions
@@ -22,10 +23,10 @@ from surge.web.app import create_app
 from surge.web.keys import RUNTIME
 
 Client = TestClient[web.Request, web.Application]
-COMPONENTS = [
-    {"id": "web-chat", "name": {"zh-CN": "在线客服", "zh-TW": "線上客服", "en": "Web chat"}},
-    {"id": "hotline", "name": {"zh-CN": "客服热线", "zh-TW": "客服專線", "en": "Hotline"}},
-]
+COMPONENTS = (
+    Component("web-chat", {"zh-CN": "在线客服", "zh-TW": "線上客服", "en": "Web chat"}),
+    Component("hotline", {"zh-CN": "客服热线", "zh-TW": "客服專線", "en": "Hotline"}),
+)
 TEXTS = {
     "en": UpdateText("Web chat is down", "Use the hotline meanwhile."),
     "zh-CN": UpdateText("在线客服故障", "请先拨打客服热线。"),
@@ -47,7 +48,7 @@ def subs_config(config: Config, smtp_server: Any) -> Config:
         public_url="http://status.example.test",
         smtp=smtp_server.settings(),
         subscriptions=QUICK,
-        reserved={"components": COMPONENTS},
+        components=COMPONENTS,
     )
 
 

@@ -115,8 +115,8 @@ async def test_kill_9_mid_send_sends_no_mail_twice_and_resends_a_webhook_by_its_
         await store.queue_update(update(2), datetime.now(UTC))
         for _ in range(200):
             later = await store.deliveries(notice_id=1)
-            settled = (DeliveryState.QUEUED, DeliveryState.SENDING)
-            if len(later) == 4 and all(d.state not in settled for d in later):
+            busy = (DeliveryState.QUEUED, DeliveryState.SENDING)
+            if len(later) == 4 and all(d.state not in busy for d in later):
                 break
             await asyncio.sleep(0.05)
     finally:

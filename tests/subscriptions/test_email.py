@@ -64,7 +64,7 @@ async def test_only_a_confirmed_address_gets_notices_in_its_locale(client, smtp_
     assert done.status == 200 and "訂閱已確認" in await done.text()
     assert await publish(client, 2, {"web-chat": "major_outage"}) == 1
     notice = (await mails(smtp_server, 2))[1]
-    assert notice.message["Subject"] == "【正在調查】線上客服故障"
+    assert notice.message["Subject"] == "【調查中】線上客服故障"
     assert "請先撥打客服專線。" in notice.text and "線上客服 (嚴重中斷)" in notice.text
     key = f"notice:1:2:{pending.id}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]

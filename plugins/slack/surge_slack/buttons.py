@@ -6,6 +6,8 @@ refused for the audit log."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from surge.audit.changes import Change, incident_status
 from surge.engine.engine import TransitionError, UnknownIncident
 from surge.notices.model import NoticeConflict
@@ -68,6 +70,8 @@ async def _act(
     runtime: Runtime, person: Person, action: str, incident_id: int, locale: str
 ) -> Reply:
     _, done, verb = _BUTTONS[action]
+    if verb == "ack" and await _paged(runtime, person, incident_id, open_=True):
+        return await _answer_page(runtime, person, incident_id, locale)  # from the summary too
     if verb == "escalate":
         woken = await runtime.engine.escalate(incident_id, person.actor)
         if not woken:
@@ -110,23 +114,43 @@ async def _page_button(
     """A page's buttons may be pressed by the person it paged (as its signed link may be
     opened), or by anyone with the responder role. The paged person's Acknowledge answers
     their page, so the timeline says who acknowledged and how long after the page."""
-    paging = runtime.engine.services.pagers
-    paged = False
-    if person.rota_id and paging is not None:
-        paged = any(
-            page.person == person.rota_id and page.status is PageStatus.SENT
-            for page in await paging.store.pages(incident_id)
-        )
+    paged = await _paged(runtime, person, incident_id)
     if not paged and not person.principal.may(RESPOND):
         needs = text("needs_paged", locale)
         return _refusal(person, action, str(incident_id), locale, needs=needs)
-    if action == PAGE_ACK and paged and paging is not None:
-        answered = await paging.acknowledge(
-            incident_id, by=person.actor, via="slack", person=person.rota_id
-        )
-        if not answered.ok:
-            return Reply(text("cannot", locale, id=incident_id, reason=answered.message))
-        detail = {"page": answered.page.id} if answered.page is not None else {}
-        change = Change("page.ack", f"incident:{incident_id}", detail)
-        return Reply(text("done_ack", locale, id=incident_id), change)
-    return await _act(runtime, person, action, incident_id, locale)
+    if action == PAGE_ACK and paged:
+        reply = await _answer_page(runtime, person, incident_id, locale)
+    else:
+        reply = await _act(runtime, person, action, incident_id, locale)
+    return dataclasses.replace(reply, settled=reply.change is not None)
+
+
+async def _paged(
+    runtime: Runtime, person: Person, incident_id: int, *, open_: bool = False
+) -> bool:
+    """The person was paged for the incident (``open_``: and has not answered yet)."""
+    paging = runtime.engine.services.pagers
+    if not person.rota_id or paging is None:
+        return False
+    return any(
+        page.person == person.rota_id
+        and page.status is PageStatus.SENT
+        and not (open_ and page.answer)
+        for page in await paging.store.pages(incident_id)
+    )
+
+
+async def _answer_page(runtime: Runtime, person: Person, incident_id: int, locale: str) -> Reply:
+    """Acknowledge by answering the person's page, so the timeline says who acknowledged
+    and how long after being paged; the incident is acknowledged, which stops the
+    escalation."""
+    paging = runtime.engine.services.pagers
+    assert paging is not None
+    answered = await paging.acknowledge(
+        incident_id, by=person.actor, via="slack", person=person.rota_id
+    )
+    if not answered.ok:
+        return Reply(text("cannot", locale, id=incident_id, reason=answered.message))
+    detail = {"page": answered.page.id} if answered.page is not None else {}
+    change = Change("page.ack", f"incident:{incident_id}", detail)
+    return Reply(text("done_ack", locale, id=incident_id), change)
