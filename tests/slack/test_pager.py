@@ -54,8 +54,9 @@ async def paging_client(slack_config, aiohttp_client, write_playbook, probe, wit
     return client
 
 
-async def press(client, fake_slack, action, incident_id, user, **signing):
-    body = action_body(action, str(incident_id), user, f"{fake_slack.url[:-4]}response/{user}")
+async def press(client, fake_slack, action, incident_id, user, message=None, **signing):
+    url = f"{fake_slack.url[:-4]}response/{user}"
+    body = action_body(action, str(incident_id), user, url, message)
     return await client.post(ACTIONS, data=body, headers=signed(body, **signing))
 
 
@@ -95,9 +96,16 @@ async def test_acknowledge_in_the_dm_stops_the_escalation(
     assert (await runtime.store.get_incident(incident.id)).status is IncidentStatus.TRIGGERED
 
     clock.advance(90)
-    clicked = await press(paging_client, fake_slack, "surge.page.ack", incident.id, PEOPLE["bo"])
+    clicked = await press(
+        paging_client, fake_slack, "surge.page.ack", incident.id, PEOPLE["bo"], message
+    )
     assert clicked.status == 200
-    assert fake_slack.responses[-1][1]["text"] == f"事件 #{incident.id} 已确认。"
+    # the DM itself is answered: its buttons give way to the answer
+    name, replaced = fake_slack.responses[-1]
+    assert name == PEOPLE["bo"] and replaced["replace_original"] is True
+    assert replaced["text"] == message["text"]
+    assert [b["type"] for b in replaced["blocks"]] == ["section", "context", "context"]
+    assert replaced["blocks"][-1]["elements"][0]["text"] == f"✅ 事件 #{incident.id} 已确认。"
     run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
     assert (run.result or {})["acknowledged"] is True and (run.result or {})["by"] == "薄波"
     assert (run.result or {})["time_to_ack_s"] == 90

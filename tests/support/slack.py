@@ -472,12 +472,18 @@ def command_body(text: str, user: str = RESPONDER, team: str = "T0TEST01") -> by
     ).encode()
 
 
-def action_body(action: str, value: str, user: str, response_url: str) -> bytes:
-    payload = {
+def action_body(
+    action: str, value: str, user: str, response_url: str, message: dict[str, Any] | None = None
+) -> bytes:
+    """A button's ``block_actions`` payload; ``message``: the message it is on, as Slack
+    sends it along."""
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": "T0TEST01"},
         "user": {"id": user},
         "response_url": response_url,
         "actions": [{"action_id": action, "value": value, "type": "button"}],
     }
+    if message is not None:
+        payload["message"] = {k: v for k, v in message.items() if k != "metadata"}
     return urlencode({"payload": json.dumps(payload)}).encode()

@@ -161,6 +161,13 @@ def notice_text(post: NoticePost) -> str:
     return " / ".join(title for _, title, _ in post.texts() if title)[:300] or "surge"
 
 
+def settled_blocks(blocks: list[Block], answer: str) -> list[Block]:
+    """A message whose buttons are done with (a page answered): its blocks without the
+    buttons, and the answer under them."""
+    kept = [block for block in blocks if isinstance(block, dict) and block.get("type") != "actions"]
+    return [*kept, {"type": "context", "elements": [_plain(f"✅ {answer}", 300)]}]
+
+
 def summary_text(summary: Summary, locale: str) -> str:
     """The notification's plain text (Slack shows it where blocks cannot be shown)."""
     incident = summary.incident

@@ -6,6 +6,8 @@ refused for the audit log."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from surge.audit.changes import Change, incident_status
 from surge.engine.engine import TransitionError, UnknownIncident
 from surge.notices.model import NoticeConflict
@@ -117,8 +119,10 @@ async def _page_button(
         needs = text("needs_paged", locale)
         return _refusal(person, action, str(incident_id), locale, needs=needs)
     if action == PAGE_ACK and paged:
-        return await _answer_page(runtime, person, incident_id, locale)
-    return await _act(runtime, person, action, incident_id, locale)
+        reply = await _answer_page(runtime, person, incident_id, locale)
+    else:
+        reply = await _act(runtime, person, action, incident_id, locale)
+    return dataclasses.replace(reply, settled=reply.change is not None)
 
 
 async def _paged(

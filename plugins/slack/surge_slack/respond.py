@@ -34,6 +34,7 @@ class Reply:
     text: str
     change: Change | None = None
     denied: bool = False
+    settled: bool = False  # the message's buttons are done with: show the answer instead
 
 
 async def slash(

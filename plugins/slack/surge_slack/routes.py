@@ -25,6 +25,7 @@ from surge.web.auth import public
 from surge.web.keys import RUNTIME
 from surge.web.openapi import Answer, Schema, describe
 from surge_slack import buttons, respond
+from surge_slack.blocks import settled_blocks
 from surge_slack.directory import Person
 from surge_slack.respond import Reply
 from surge_slack.workspace import SlackWorkspace
@@ -113,8 +114,18 @@ async def interaction(request: web.Request) -> web.Response:
         return web.Response()  # a button surge does not know
     await _audit(request, person, user, reply)
     url = payload.get("response_url")
-    if isinstance(url, str) and url:
-        await _reply(workspace, url, reply.text)
+    if not isinstance(url, str) or not url:
+        return web.Response()
+    message = payload.get("message")
+    shown = message.get("blocks") if isinstance(message, dict) else None
+    if reply.settled and isinstance(shown, list) and isinstance(message, dict):
+        # the page's DM itself: its buttons give way to the answer
+        text = str(message.get("text") or reply.text)
+        await _reply(
+            url, text=text, blocks=settled_blocks(shown, reply.text), replace_original=True
+        )
+    else:
+        await _reply(url, text=reply.text, response_type="ephemeral", replace_original=False)
     return web.Response()
 
 
@@ -187,12 +198,13 @@ def _payload(form: dict[str, str]) -> dict[str, Any]:
     return payload
 
 
-async def _reply(workspace: SlackWorkspace, url: str, answer: str) -> None:
-    """An ephemeral answer through the interaction's response_url; a failure is logged."""
+async def _reply(url: str, **fields: Any) -> None:
+    """An answer through the interaction's response_url (an ephemeral message, or the
+    clicked message replaced); a failure is logged."""
     timeout = aiohttp.ClientTimeout(total=REPLY_TIMEOUT)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         client = AsyncWebhookClient(url, session=session)
         try:
-            await client.send(text=answer, response_type="ephemeral", replace_original=False)
+            await client.send(**fields)
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("could not answer through the Slack response_url: %s", error)
