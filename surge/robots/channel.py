@@ -93,8 +93,7 @@ class RobotChannel(ChannelProvider):
     # -- messages --
 
     async def post(self, room: Room | None, message: Message) -> Posted:
-        people = resolve(self.rota(), self.settings.mention, datetime.now(UTC))
-        mentions = [found for person in people if (found := self.robot.mention(person))]
+        mentions = self._mentions(message.started_at)  # who was on when it was asked for
         title = _title(message, self.settings.locale)
         body = compose(self.robot, message, self.settings.locale)
         await self.send(message.incident.id, title, body, mentions)
@@ -120,10 +119,7 @@ class RobotChannel(ChannelProvider):
             lines.append(self.robot.defuse(body))
         state = text(version.state.value, locale)
         lines.append(f"— surge · {text('notice', locale)} #{notice.id} · {state}")
-        mentions: list[Mention] = []
-        if not post.draft:
-            people = resolve(self.rota(), self.settings.mention, datetime.now(UTC))
-            mentions = [found for person in people if (found := self.robot.mention(person))]
+        mentions = [] if post.draft else self._mentions(version.published_at)
         head = next((title for _, title, _ in post.texts() if title), text("notice", locale))
         title = truncate(f"{text('notice', locale)} #{notice.id} {head}", TITLE_LIMIT, "chars")
         await self.send(notice.incident_id, title, "\n\n".join(lines), mentions)
@@ -169,6 +165,11 @@ class RobotChannel(ChannelProvider):
         number = earlier.number + 1 if earlier else 1
         at = datetime.now(UTC).strftime("%H:%M UTC")
         return Posted(SummaryRef(number, head, at).write(), room.id)
+
+    def _mentions(self, at: datetime | None) -> list[Mention]:
+        """The channel's ``mention:`` people on the rota at ``at`` (now, if None)."""
+        people = resolve(self.rota(), self.settings.mention, at or datetime.now(UTC))
+        return [found for person in people if (found := self.robot.mention(person))]
 
     def _invited(self, room: Room) -> list[Mention]:
         """The on-call people ``open`` was asked to invite, as mentions."""
