@@ -12,6 +12,7 @@ from surge.web import (
     alerts,
     api,
     audit,
+    banners,
     console,
     health,
     links,
@@ -62,6 +63,7 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(affected_customers.routes)
     app.add_routes(incident_report.routes)
     app.add_routes(notices.routes)
+    app.add_routes(banners.routes)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
