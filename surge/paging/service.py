@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from surge.channels.rooms import invite_paged
 from surge.durations import format_duration
 from surge.paging.links import make_token
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
@@ -117,12 +118,24 @@ class Paging:
             if not new and not await self._may_resend(stored, person):
                 return None
             if await self._send(stored, incident, person, script, variables, escalation.purpose):
+                if escalation.purpose == "escalation":
+                    await self._join_rooms(incident.id, person)
                 return stored
         await self.engine.note(
             incident.id, "paging", "page.unreachable",
             f"could not reach {person.name} by any contact method", {"person": person_id},
         )  # fmt: skip
         return None
+
+    async def _join_rooms(self, incident_id: int, person: Person) -> None:
+        """Someone paged joins the incident's rooms opened with its on-call people."""
+        channels = self.engine.services.channels
+        if channels is None:
+            return
+        try:
+            await invite_paged(channels, incident_id, [person])
+        except Exception:  # a room is a help, never a reason for a page to fail
+            log.warning("inviting %s into the incident's rooms failed", person.id, exc_info=True)
 
     async def _may_resend(self, page: PageRecord, person: Person) -> bool:
         pager = self.pagers.get(page.pager)
@@ -273,24 +286,28 @@ class Paging:
     # -- incidents changing --
 
     async def status_changed(self, incident: Incident, previous: IncidentStatus) -> None:
-        """Tell each pager that paged this incident that it was acknowledged or resolved."""
+        """Tell each pager that paged this incident that it was acknowledged or resolved
+        (``update``; ``settle`` with the pages it sent, a chat pager's messages)."""
         event = "resolve" if not incident.status.is_open else "acknowledge"
         if (
             incident.status is IncidentStatus.MITIGATED
             or incident.status is IncidentStatus.TRIGGERED
         ):
             return
-        sent = {
-            page.pager
-            for page in await self.store.pages(incident.id)
-            if page.status is PageStatus.SENT
-        }
+        sent: dict[str, list[PageRecord]] = {}
+        for page in await self.store.pages(incident.id):
+            if page.status is PageStatus.SENT:
+                sent.setdefault(page.pager, []).append(page)
         for name in sorted(sent):
             pager = self.pagers.get(name)
-            if pager is None or pager.spec.update is None:
+            if pager is None or (pager.spec.update is None and pager.spec.settle is None):
                 continue
             try:
-                await pager.spec.update(pager.options, incident, event, self.engine.http)  # type: ignore[arg-type]
+                if pager.spec.update is not None:
+                    await pager.spec.update(pager.options, incident, event, self.engine.http)  # type: ignore[arg-type]
+                if pager.spec.settle is not None:
+                    pages = sent[name]
+                    await pager.spec.settle(pager.options, incident, event, pages, self.engine.http)  # type: ignore[arg-type]
             except Exception as error:
                 await self.engine.note(
                     incident.id, "paging", "page.failed",

@@ -18,7 +18,7 @@ from surge.web.schemas import ID, MAYBE_TIME, TEXT, TIME, record
 routes = web.RouteTableDef()
 
 BANNER = Schema(
-    "Banner",
+    "BannerRecord",
     record(
         {
             "id": ID,

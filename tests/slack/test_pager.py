@@ -41,6 +41,7 @@ def clock() -> Clock:
 @pytest.fixture
 async def paging_client(slack_config, aiohttp_client, write_playbook, probe, with_rota, clock):
     write_playbook("outage", PAGE)
+    write_playbook("room-outage", ROOM_THEN_PAGE)
     app = create_app(
         slack_config(extra=with_rota),
         extra_plugins=[probe, surge_slack.plugin],
@@ -114,6 +115,14 @@ async def test_acknowledge_in_the_dm_stops_the_escalation(
     entries = await runtime.store.timeline(incident.id)
     assert "薄波 acknowledged by slack, 1m30s after the page" in [e.message for e in entries]
 
+    # and the DM in Slack itself loses its buttons, now that the incident is acknowledged
+    dm = fake_slack.dm(PEOPLE["bo"])
+    await eventually(lambda: dm.messages[0].get("edited"), what="the DM settled")
+    assert [b["type"] for b in dm.messages[0]["blocks"]] == ["section", "context", "context"]
+    assert dm.messages[0]["blocks"][-1]["elements"][0]["text"] == (
+        f"✅ Incident #{incident.id} acknowledged."
+    )
+
     # the next level's time comes and goes: Ann is never paged
     clock.advance(2 * FIVE_MINUTES)
     runtime.engine.wake()
@@ -152,6 +161,21 @@ async def test_escalate_in_the_dm_pages_the_next_level_now(paging_client, fake_s
     assert answers == {"bo": ("", ""), "ann": ("ack", "slack")}
     run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
     assert (run.result or {})["by"] == "Ann"
+
+    async def both_settled() -> bool:  # neither DM offers its buttons any more
+        dms = [fake_slack.dm(PEOPLE[name]).messages[0] for name in ("bo", "ann")]
+        return all(all(b["type"] != "actions" for b in m["blocks"]) for m in dms)
+
+    await eventually(both_settled, what="both DMs without their buttons")
+    await runtime.engine.change_status(incident.id, IncidentStatus.RESOLVED, "test")
+    resolved = f"✅ Incident #{incident.id} resolved."
+    await eventually(
+        lambda: (
+            fake_slack.dm(PEOPLE["bo"]).messages[0]["blocks"][-1]["elements"][0]["text"] == resolved
+        ),
+        what="the DM to say it is resolved",
+    )
+    assert len(fake_slack.dm(PEOPLE["bo"]).messages[0]["blocks"]) == 3  # one answer, replaced
 
 
 async def test_someone_neither_paged_nor_a_responder_is_refused(
@@ -222,3 +246,32 @@ async def test_a_dm_slack_refuses_falls_over_to_the_next_contact_method(
         "trying the next contact method"
     ) in entries
     assert fake_slack.dm(PEOPLE["bo"]) is None
+
+
+ROOM_THEN_PAGE = """
+    id: room-outage
+    title: Web chat down
+    steps:
+      - id: room
+        action: channel.open
+        with: {channel: incident-room, name: outage, invite_oncall: night}
+      - {id: page, action: page, with: {policy: slack-first}}
+"""
+
+
+async def test_whoever_is_paged_later_joins_the_room_opened_with_the_on_call_people(
+    paging_client, fake_slack, eventually, clock
+):
+    runtime = paging_client.app[RUNTIME]
+    incident = await runtime.engine.trigger("room-outage", {}, actor="test")
+    await paged(runtime, fake_slack, eventually, PEOPLE["bo"])
+    room = fake_slack.by_name(f"inc-{incident.id}-outage")  # night: nobody on shift to invite
+    await eventually(lambda: PEOPLE["bo"] in room.members, what="bo in the room")
+    await wait_for_run(runtime, incident.id, "page", RunStatus.WAITING)
+    clock.advance(FIVE_MINUTES)
+    runtime.engine.wake()
+    await paged(runtime, fake_slack, eventually, PEOPLE["ann"])
+    await eventually(lambda: PEOPLE["ann"] in room.members, what="Ann in the room")
+    notes = [e.message for e in await runtime.store.timeline(incident.id)]
+    assert "incident-room: invited the on-call people: 薄波" in notes
+    assert "incident-room: invited the on-call people: Ann" in notes
