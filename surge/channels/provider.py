@@ -61,8 +61,8 @@ class OpenRequest:
     key: str
     recovering: bool = False
     # rota people to invite too (the on-call people): the provider finds their ids in
-    # their contact methods or ``ids``, and names in ``Room.data["missing"]`` whom it
-    # could not invite so
+    # their contact methods or ``ids``, and lists in ``Room.data`` the rota ids it invited
+    # (``invited``) and those it has no id for (``missing``)
     people: tuple[Person, ...] = ()
 
 

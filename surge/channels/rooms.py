@@ -60,28 +60,35 @@ async def open_room(
         f"{channel}: room {room.name or room.id} is open ({binding.provider})",
         {"channel": channel, "room": room.id, "url": room.url},
     )
-    await _note_invited(hub, incident.id, channel, people, room.data.get("missing") or [])
+    await _note_invited(hub, incident.id, channel, people, room.data)
     await redraw(hub, incident.id, channel)
     return _result(opened, again=False)
 
 
 async def _note_invited(
-    hub: Channels, incident_id: int, channel: str, people: Sequence[Person], missing: list[str]
+    hub: Channels, incident_id: int, channel: str, people: Sequence[Person], data: dict[str, Any]
 ) -> None:
+    """Whom of the on-call people the provider invited (``Room.data["invited"]``, their rota
+    ids) and whom it could not (``missing``); a provider that says neither invites nobody."""
     if not people:
         return
-    invited = [person.name for person in people if person.id not in missing]
-    names = ", ".join(invited) or "nobody"
-    message = f"{channel}: invited the on-call people: {names}"
-    if missing:
-        left = ", ".join(person.name for person in people if person.id in missing)
-        message += f"; not {left}: no id for them on {hub.bindings[channel].provider}"
+    provider = hub.bindings[channel].provider
+    invited, missing = list(data.get("invited") or []), list(data.get("missing") or [])
+    if "invited" not in data and "missing" not in data:
+        missing = [person.id for person in people]
+        message = f"{channel}: {provider} invites nobody; the on-call people were not invited"
+    else:
+        names = ", ".join(p.name for p in people if p.id in invited) or "nobody"
+        message = f"{channel}: invited the on-call people: {names}"
+        if missing:
+            left = ", ".join(person.name for person in people if person.id in missing)
+            message += f"; not {left}: no id for them on {provider}"
     await hub.note(
         incident_id,
         f"channel:{channel}",
         "channel.invited",
         message,
-        {"channel": channel, "people": [p.id for p in people], "missing": missing},
+        {"channel": channel, "invited": invited, "missing": missing},
     )
 
 

@@ -119,8 +119,10 @@ class SlackChannel(ChannelProvider):
         people = {person.id: self.workspace.directory.slack_id(person) for person in request.people}
         oncall = [slack_id for slack_id in people.values() if slack_id]
         await self._invite(room, [*self.invite, *request.invite, *oncall])
-        missing = [person for person, slack_id in people.items() if not slack_id]
-        data = {"missing": missing} if missing else {}
+        data: dict[str, Any] = {}
+        if people:  # whom of the rota's people were invited, and whom Slack has no id for
+            data["invited"] = [person for person, slack_id in people.items() if slack_id]
+            data["missing"] = [person for person, slack_id in people.items() if not slack_id]
         return Room(room, str(channel["name"]), created=True, data=data)
 
     async def _create(self, base: str, recovering: bool) -> dict[str, Any]:
