@@ -1,6 +1,7 @@
 """The console in Debian's headless Chromium against a real ``surge serve``: sign in,
 trigger the example playbook from its form, watch the timeline and the list update
-without a reload, acknowledge; a viewer sees no buttons and the API refuses it; a form
+without a reload, acknowledge; compose a notice, see the preview mark a broken rule,
+publish it and find it on /status; a viewer sees no buttons and the API refuses it; a form
 from another origin and an expired session are refused. Each page is kept as a
 screenshot (``--screenshots docs/console`` makes the ones docs/console.md shows)."""
 
@@ -35,18 +36,9 @@ def start_world(folder: Path, console: str = "") -> Any:
     return serve(config, f"http://127.0.0.1:{port}", folder)
 
 
-COMPONENTS = """
-components:
-  - id: web-chat
-    name: {zh-CN: 在线客服, zh-TW: 線上客服, en: Web chat}
-  - id: hotline
-    name: {zh-CN: 客服热线, zh-TW: 客服專線, en: Customer hotline}
-"""
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with start_world(tmp_path_factory.mktemp("console"), COMPONENTS) as running:
+    with start_world(tmp_path_factory.mktemp("console")) as running:
         # the lead approved the outage script (on the store, as `surge scripts` does)
         approve = [sys.executable, "-m", "surge", "scripts", "approve", "outage-initial"]
         subprocess.run([*approve, "--by", "lead", "--config", str(running.config)], check=True,
@@ -298,6 +290,20 @@ def test_compose_preview_with_marks_and_publish_a_notice(make_browser, server: S
     assert version.get_attribute("data-status") == "published"
     assert "在线客服" in version.text and "comms-token" in version.text
     comms.shot("console-notice-published", full=True)
+    notice_id = comms.driver.current_url.split("/")[-1].split("?")[0]
+    # customers see it on the status page (which rebuilds within a second of a change)
+    comms.open(server.url + "/status")
+
+    def shown(driver: Any) -> bool:
+        found = driver.find_elements(By.CSS_SELECTOR, f"#notice-{notice_id}")
+        if not found:
+            driver.refresh()
+        return bool(found) and "400-820-8820" in found[0].text
+
+    comms.wait(shown, within=15)
+    outage = comms.find("#component-web-chat").get_attribute("data-status")
+    assert outage == "major_outage"
+    comms.shot("console-status-page", full=True)
     # a viewer has no composer
     viewer = make_browser()
     sign_in(viewer, server, "viewer", page="/console/notices/new")
