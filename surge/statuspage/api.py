@@ -240,6 +240,21 @@ def maintenances_json(view: StatusView, site: Site, locale: str) -> Json:
     }
 
 
+def upcoming_json(view: StatusView, site: Site, locale: str) -> Json:
+    return {
+        "page": page(view, site, locale),
+        "scheduled_maintenances": [incident(item, view, site, locale) for item in view.upcoming],
+    }
+
+
+def active_json(view: StatusView, site: Site, locale: str) -> Json:
+    shown = view.active_maintenance
+    return {
+        "page": page(view, site, locale),
+        "scheduled_maintenances": [incident(item, view, site, locale) for item in shown],
+    }
+
+
 # path in the tree -> what renders it
 FILES = {
     "api/v2/summary.json": summary_json,
@@ -248,4 +263,6 @@ FILES = {
     "api/v2/incidents.json": incidents_json,
     "api/v2/incidents/unresolved.json": unresolved_json,
     "api/v2/scheduled-maintenances.json": maintenances_json,
+    "api/v2/scheduled-maintenances/upcoming.json": upcoming_json,
+    "api/v2/scheduled-maintenances/active.json": active_json,
 }

@@ -140,6 +140,18 @@ _statuspage_route(
     "The most recent scheduled maintenance (at most 50)",
     schemas.MAINTENANCES_FILE,
 )
+_statuspage_route(
+    "api/v2/scheduled-maintenances/upcoming.json",
+    "statuspage.maintenances_upcoming",
+    "Scheduled maintenance that has not started yet",
+    schemas.MAINTENANCES_FILE,
+)
+_statuspage_route(
+    "api/v2/scheduled-maintenances/active.json",
+    "statuspage.maintenances_active",
+    "Scheduled maintenance in its window now",
+    schemas.MAINTENANCES_FILE,
+)
 
 
 @routes.get("/history.atom")

@@ -103,6 +103,13 @@ def test_each_file_has_its_statuspage_keys(snapshot):
     assert [item["id"] for item in unresolved["incidents"]] == ["3"]
     maintenances = load(snapshot, "api/v2/scheduled-maintenances.json")
     assert [item["id"] for item in maintenances["scheduled_maintenances"]] == ["4"]
+    upcoming = load(snapshot, "api/v2/scheduled-maintenances/upcoming.json")
+    assert [item["id"] for item in upcoming["scheduled_maintenances"]] == ["4"]
+    for item in upcoming["scheduled_maintenances"]:
+        check_incident(item, MAINTENANCE)
+    active = load(snapshot, "api/v2/scheduled-maintenances/active.json")
+    assert set(active) == {"page", "scheduled_maintenances"}
+    assert active["scheduled_maintenances"] == []  # its window opens in two days
 
 
 def test_json_speaks_the_asked_language_and_the_pages_own_by_default(snapshot):
