@@ -4,6 +4,7 @@ webhook formats: the same tests, run on WeCom, DingTalk and Feishu."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from importlib import metadata
 
 import pytest
@@ -271,6 +272,10 @@ async def test_the_summary_is_posted_again_only_when_its_top_changes_naming_the_
     assert len(chat.shown("incident-room")) == 1  # the steps since changed no status
     await runtime.engine.change_status(incident.id, IncidentStatus.ACKNOWLEDGED, "cli:lead")
     await wait_settled(runtime, incident.id)
+    from support import waiting
+
+    # the summary is redrawn by the status hook, in the background
+    await waiting.eventually(lambda: len(chat.shown("incident-room")) == 2, what="the update")
     await runtime.engine.change_status(incident.id, IncidentStatus.RESOLVED, "cli:lead")
     await wait_for_run(runtime, incident.id, "bye", RunStatus.SUCCEEDED)
     first, acknowledged, resolved = (shown.text for shown in chat.shown("incident-room"))
@@ -320,13 +325,20 @@ async def test_a_published_notice_and_its_update_reach_the_group_as_new_messages
     assert {m for shown in notices() for m in shown.mentions} <= MENTIONED[platform]
     assert update.text.startswith("通知更新：第 2 版，取代第 1 版")
     assert "状态通知 #1 · 已查明原因" in update.text
-    shown = [
-        e.message for e in await runtime.store.timeline(incident.id) if e.kind == "channel.notice"
-    ]
-    assert shown == [
+
+    async def shown() -> list[str]:
+        entries = await runtime.store.timeline(incident.id)
+        return [e.message for e in entries if e.kind == "channel.notice"]
+
+    await waiting.eventually(lambda: _two(shown()), what="both versions noted")
+    assert await shown() == [
         "notice 1 version 1 shown (published)",
         "notice 1 version 2 shown (published)",
     ]
+
+
+async def _two(found: Awaitable[list[str]]) -> bool:
+    return len(await found) == 2
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
