@@ -84,6 +84,13 @@ class Metrics:
             ["plugin"],
             registry=self.registry,
         )
+        self.subscription_deliveries = Counter(
+            "surge_subscription_deliveries_total",
+            "Attempts at delivering to subscribers, by channel (email, webhook) and outcome "
+            "(sent, retry, failed, cancelled)",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
 
     def set_incident_counts(self, counts: Counts) -> None:
         self._counts.snapshot = dict(counts)

@@ -144,7 +144,7 @@ def build_runtime(
     audit = AuditLog(store, config.secrets(), engine.clock)
     engine.services.audit = audit
     engine.services.subscriptions = subscription_hook.subscriptions = Subscriptions(
-        config, store, engine.clock, engine.id
+        config, store, engine.clock, engine.id, engine.metrics
     )
     return Runtime(
         config=config,

@@ -37,6 +37,7 @@ def _exposed() -> set[str]:
     metrics.trigger_state.labels(playbook="p", trigger="t", state="unknown").set(1)
     metrics.escalations.labels(policy="p", outcome="exhausted").inc()
     metrics.plugin_errors.labels(plugin="x").inc()
+    metrics.subscription_deliveries.labels(channel="email", outcome="sent").inc()
     metrics.set_incident_counts({("p", "manual", IncidentStatus.TRIGGERED): 1})
     families = list(metrics.registry.collect())
     histograms = {family.name for family in families if family.type == "histogram"}

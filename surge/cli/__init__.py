@@ -14,6 +14,7 @@ from surge.cli import (
     customers,
     db,
     demo,
+    notices,
     openapi,
     report,
     rota,
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     customers.add_parser(sub, remote)
     report.add_parser(sub, remote)
     subscribers.add_parser(sub, remote)
+    notices.add_parser(sub, remote)
     simulate.add_parser(sub, common)
     scripts.add_parser(sub, common)
     audit.add_parser(sub, remote)

@@ -19,8 +19,10 @@ from surge.audit import changes
 from surge.audit.actor import Actor
 from surge.audit.changes import Change
 from surge.audit.query import QueryError, parse_query
+from surge.cli.notice_client import HttpNotices, LocalNotices, NoticeClient
 from surge.customers.service import CustomerError, Customers, NoIncident
 from surge.engine.engine import TransitionError, UnknownIncident, UnknownPlaybook
+from surge.notices.operations import NoticeOps
 from surge.playbook.params import ParamError
 from surge.report.render import render as render_report
 from surge.runtime import Runtime
@@ -98,6 +100,10 @@ class Backend(ABC):
     @abstractmethod
     async def deliveries(self, notice_id: int) -> list[Json]:
         """Every delivery of the notice to subscribers, with each attempt."""
+
+    @abstractmethod
+    def notices(self) -> NoticeClient:
+        """``surge notice`` and ``surge components``: the notices API, or the same on the store."""
 
     async def engine_seen(self) -> bool:
         return True
@@ -256,6 +262,11 @@ class LocalBackend(Backend):
     async def deliveries(self, notice_id: int) -> list[Json]:
         return await delivery_list(self.runtime.store, notice_id)
 
+    def notices(self) -> NoticeClient:
+        notices = self.runtime.engine.services.notices
+        assert notices is not None  # the runtime always sets it
+        return LocalNotices(NoticeOps(notices), self.actor.name, self._audit, CliError)
+
     async def engine_seen(self) -> bool:
         lease = self.runtime.config.engine.lease
         since = self.runtime.engine.clock() - timedelta(seconds=max(3 * lease, 10))
@@ -389,6 +400,9 @@ class HttpBackend(Backend):
     async def deliveries(self, notice_id: int) -> list[Json]:
         data = await self._call("GET", f"/api/v1/notices/{notice_id}/deliveries")
         return list(data["deliveries"])
+
+    def notices(self) -> NoticeClient:
+        return HttpNotices(self._call)
 
     async def close(self) -> None:
         await self.session.close()

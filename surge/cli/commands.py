@@ -51,6 +51,8 @@ async def dispatch(args: argparse.Namespace) -> int:
         "customers": customers_command,
         "report": report_command,
         "subscribers": subscribers_command,
+        "notice": notices_command,
+        "components": notices_command,
         "simulate": simulate_command,
         "scripts": scripts_command,
         "audit": audit_command,
@@ -356,6 +358,12 @@ async def customers_command(args: argparse.Namespace) -> int:
 
 async def report_command(args: argparse.Namespace) -> int:
     from surge.cli.report import command
+
+    return await _with_backend(args, command(args))
+
+
+async def notices_command(args: argparse.Namespace) -> int:
+    from surge.cli.notices import command
 
     return await _with_backend(args, command(args))
 

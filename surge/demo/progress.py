@@ -67,8 +67,8 @@ class Progress:
             pages = await runtime.store.pages(incident.id)
             kinds = [entry.kind for entry in entries]
             facts = [
-                f"{len(pages)} pages sent, {kinds.count('page.ack')} acknowledged",
-                f"{kinds.count('callin.accepted')} called in",
+                f"pages: {len(pages)} sent, {kinds.count('page.ack')} acknowledged",
+                f"called in: {kinds.count('callin.accepted')}",
                 f"rooms: {kinds.count('channel.opened')} opened, "
                 f"{kinds.count('channel.closed')} closed",
             ]

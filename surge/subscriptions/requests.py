@@ -134,32 +134,3 @@ def _components(value: Any, known: Collection[str], problems: list[str]) -> tupl
         problems.append(f"unknown component(s) {shown}; components: {listed}")
         return ()
     return tuple(dict.fromkeys(value))
-
-
-def preferred_locale(accept_language: str) -> str:
-    """The first of zh-CN, zh-TW, en that an ``Accept-Language`` header asks for (else en)."""
-    ranked = []
-    for position, item in enumerate(accept_language.split(",")[:20]):
-        tag, _, params = item.strip().partition(";")
-        weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                weight = 0.0
-        ranked.append((-weight, position, tag.strip().lower()))
-    for _, _, tag in sorted(ranked):
-        found = _locale_of(tag)
-        if found:
-            return found
-    return "en"
-
-
-def _locale_of(tag: str) -> str:
-    if tag in ("zh-tw", "zh-hk", "zh-mo") or tag.startswith("zh-hant"):
-        return "zh-TW"
-    if tag == "zh" or tag.startswith(("zh-cn", "zh-sg", "zh-hans")):
-        return "zh-CN"
-    if tag == "en" or tag.startswith("en-"):
-        return "en"
-    return ""

@@ -18,6 +18,7 @@ from typing import Any
 
 from surge.audit.changes import Change
 from surge.config import Config
+from surge.metrics import Metrics
 from surge.redact import Redactor
 from surge.store.base import Store
 from surge.subscriptions import shapes
@@ -67,7 +68,12 @@ def configured_components(config: Config) -> dict[str, dict[str, str]]:
 
 class Subscriptions:
     def __init__(
-        self, config: Config, store: Store, clock: Callable[[], datetime], holder: str
+        self,
+        config: Config,
+        store: Store,
+        clock: Callable[[], datetime],
+        holder: str,
+        metrics: Metrics,
     ) -> None:
         self.config = config
         self.settings = config.subscriptions
@@ -79,7 +85,7 @@ class Subscriptions:
         self.limiter = RateLimiter(limit.requests, limit.per)  # subscribe requests per client
         sender = Sender(config.smtp, self.settings, self.site)
         self.worker = DeliveryWorker(
-            store, sender, self.settings, holder, clock, Redactor(config.secrets())
+            store, sender, self.settings, holder, clock, Redactor(config.secrets()), metrics
         )
 
     # -- subscribing --

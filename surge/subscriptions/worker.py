@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from surge.metrics import Metrics
 from surge.redact import Redactor
 from surge.store.base import Store
 from surge.subscriptions.config import SubscriptionSettings
@@ -35,6 +36,7 @@ class DeliveryWorker:
         holder: str,
         clock: Callable[[], datetime],
         redactor: Redactor,
+        metrics: Metrics,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -42,6 +44,7 @@ class DeliveryWorker:
         self.holder = holder
         self.clock = clock
         self.redactor = redactor
+        self.metrics = metrics
         self.running = False
         self._wake = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -143,6 +146,9 @@ class DeliveryWorker:
         ref: str = "",
         retry_at: datetime | None = None,
     ) -> None:
+        outcome = "retry" if state is DeliveryState.QUEUED else state.value
+        channel = claimed.delivery.channel.value
+        self.metrics.subscription_deliveries.labels(channel=channel, outcome=outcome).inc()
         shown = self.redactor.text(error)[:MAX_ERROR]
         try:
             await self.store.finish_delivery(

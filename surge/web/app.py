@@ -15,6 +15,7 @@ from surge.web import (
     console,
     health,
     links,
+    notices,
     rota,
     scripts,
     silences,
@@ -60,6 +61,7 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(subscriptions.routes)
     app.add_routes(affected_customers.routes)
     app.add_routes(incident_report.routes)
+    app.add_routes(notices.routes)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -20,7 +20,7 @@ from surge.roles import PUBLISH
 from surge.subscriptions import shapes
 from surge.subscriptions.links import CONFIRM, UNSUBSCRIBE, LinkError
 from surge.subscriptions.records import Subscriber, SubscriberKind, SubscriberState
-from surge.subscriptions.requests import RequestError, preferred_locale, read_request
+from surge.subscriptions.requests import RequestError, read_request
 from surge.subscriptions.service import (
     Refused,
     Subscriptions,
@@ -34,6 +34,7 @@ from surge.web.auth import public, requires
 from surge.web.errors import error_response, json_body
 from surge.web.keys import runtime
 from surge.web.links import html_page
+from surge.web.locales import best_locale
 from surge.web.openapi import Answer, Body, describe, path, query
 from surge.web.params import number, one, record_id
 from surge.web.schemas import ID, MAYBE_TIME, TEXT, TEXTS, TIME, record
@@ -152,7 +153,7 @@ def _client(request: web.Request) -> str:
 async def subscribe(request: web.Request) -> web.Response:
     subscriptions = service(request)
     body = await json_body(request)
-    default = preferred_locale(request.headers.get("Accept-Language", ""))
+    default = best_locale(request.headers.get("Accept-Language", ""))
     allow_private = subscriptions.settings.allow_private_webhooks
     try:
         wanted = read_request(body, subscriptions.components, default, allow_private=allow_private)

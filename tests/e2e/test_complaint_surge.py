@@ -113,6 +113,10 @@ async def test_complaint_surge_from_the_alert_to_the_room_archived(
     for text in ("质量部", "法务部", "公关部", TOPIC, "ORD-20261201-0042"):
         assert text in report.text, text
     assert "+8613900000042" not in report.text  # a customer's contact stays masked
+    # the same report from the API: who was paged and acknowledged, the notice's versions
+    markdown = await world.get_text(f"/api/v1/incidents/{incident}/report?format=md")
+    assert "complaint-statement" in markdown and "ORD-20261201-0042" in markdown
+    assert all(name in markdown for name in ("张敏", "徐静", "何明", "林娜"))  # who was paged
 
 
 async def _mail_with(world: E2E, text: str) -> Received | None:

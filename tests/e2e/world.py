@@ -209,6 +209,12 @@ class E2E:
         async with self.http.post(f"{self.url}{path}", json=body, headers=headers) as answer:
             return answer.status, await answer.json()
 
+    async def get_text(self, path: str, token: str = RESPONDER_TOKEN) -> str:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with self.http.get(f"{self.url}{path}", headers=headers) as answer:
+            assert answer.status == 200, await answer.text()
+            return await answer.text()
+
     async def get(self, path: str, token: str = RESPONDER_TOKEN) -> Any:
         headers = {"Authorization": f"Bearer {token}"}
         async with self.http.get(f"{self.url}{path}", headers=headers) as answer:

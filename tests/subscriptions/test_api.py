@@ -18,6 +18,7 @@ from surge.config import Config, TokenEntry
 from surge.store.records import AuditQuery
 from surge.subscriptions.config import RateLimit
 from surge.subscriptions.links import make_token
+from surge.subscriptions.records import SubscriberKind
 from surge.subscriptions.send import PublicResolver
 from surge.web.auth import hash_token
 from surge.web.keys import RUNTIME
@@ -195,3 +196,15 @@ async def test_the_resolver_keeps_only_public_addresses():
             await resolver.resolve("localhost", 80)
     finally:
         await resolver.close()
+
+
+async def test_the_locale_defaults_to_what_accept_language_prefers(client: Client):
+    for header, expected in (("fr, zh-Hant;q=0.9, en;q=0.5", "zh-TW"), ("zh", "zh-CN"), ("", "en")):
+        address = f"{expected.lower()}-{len(header)}@example.com"
+        response = await client.post(
+            "/api/v1/subscriptions", json={"email": address}, headers={"Accept-Language": header}
+        )
+        assert response.status == 200
+        found = await client.app[RUNTIME].store.find_subscriber(SubscriberKind.EMAIL, address)
+        assert found is not None and found.requested is not None
+        assert found.requested.locale == expected, header

@@ -150,3 +150,11 @@ async def test_deliveries_wait_and_retry_while_the_mail_server_is_down(
     *failed, last = done["attempts"]
     assert {item["status"] for item in failed} == {"failed"} and last["status"] == "sent"
     assert all("cannot deliver" in item["error"] for item in failed)
+    registry = client.app[RUNTIME].engine.metrics.registry
+    counted = {
+        outcome: registry.get_sample_value(
+            "surge_subscription_deliveries_total", {"channel": "email", "outcome": outcome}
+        )
+        for outcome in ("sent", "retry")
+    }
+    assert counted == {"sent": 2.0, "retry": float(len(failed))}  # the confirmation, then this

@@ -1,7 +1,8 @@
 """A small world for walking the whole API: the shipped example playbook and response
 scripts, a playbook Alertmanager's example alert opens, a token per role, and records
-(incident 1 with an active script, silence 1) for the examples in the routes' descriptions
-to act on, and the shipped rota. Used in process (aiohttp_client) and by a real ``surge serve``."""
+(incident 1 with an active script, silence 1, notice 1, draft notice 2) for the examples
+in the routes' descriptions to act on, and the shipped rota. Used in process
+(aiohttp_client) and by a real ``surge serve``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from surge.config import Config, load_config
+from surge.notices.model import ComponentStatus
+from surge.notices.service import Draft
 from surge.roles import ROLES
 from surge.runtime import Runtime
 from surge.scripts.approval import approve
@@ -19,6 +22,7 @@ from surge.subscriptions.records import Subscriber, SubscriberKind, SubscriberSt
 from surge.web.auth import hash_token
 
 ROOT = Path(__file__).resolve().parents[2]
+MAJOR = ComponentStatus.MAJOR_OUTAGE
 TOKENS = {role: f"t-{role}-0123456789" for role in ROLES}
 NAMES = {role: f"{role}-token" for role in ROLES}
 CHANNEL_DOWN = """
@@ -59,6 +63,8 @@ def write_world(folder: Path, listen: str = "127.0.0.1:8080") -> Path:
         # a mail server nobody answers at: subscriptions take e-mail addresses, and their
         # confirmations wait to be retried
         "smtp: {host: 127.0.0.1, port: 9, security: none, timeout: 1s}\n"
+        "components:\n  - {id: web-chat, name: {zh-CN: 在线客服, zh-TW: 線上客服, en: Web chat}}\n"
+        "  - {id: hotline, name: Hotline, group: Service channels}\n"
         f"auth:\n  tokens:\n{tokens}\n",
         encoding="utf-8",
     )
@@ -71,7 +77,8 @@ def world_config(folder: Path) -> Config:
 
 async def populate(runtime: Runtime) -> None:
     """Incident 1 (of the example playbook) following an approved outage-initial script,
-    silence 1 and subscriber 1: what the examples in the routes' descriptions name."""
+    silence 1, subscriber 1, notice 1 and draft notice 2: what the examples in the routes'
+    descriptions name."""
     now = datetime.now(UTC)
     incident = await runtime.engine.trigger(
         "example", {"reason": "the world"}, actor=NAMES["admin"], source="api"
@@ -87,3 +94,9 @@ async def populate(runtime: Runtime) -> None:
         0, SubscriberKind.EMAIL, "world@example.com", "en", (), SubscriberState.ACTIVE, now, "k"
     )
     assert (await runtime.store.add_subscriber(subscriber))[0].id == 1
+    await approve(runtime.store, scripts.get("outage-resolved"), "lead", now)
+    notices = runtime.engine.services.notices
+    assert notices is not None
+    first = Draft("outage-initial", SCRIPT_VARS, components={"web-chat": MAJOR}, incident_id=1)
+    assert (await notices.publish_new(first, author=NAMES["comms"])).notice.id == 1
+    assert (await notices.draft(first, author=NAMES["comms"])).notice.id == 2  # to publish

@@ -13,7 +13,16 @@ from aiohttp import web
 
 from surge.runtime import Runtime
 from surge.web.auth import console_open
-from surge.web.console import auditlog, incidents, live, overview, signin, trigger
+from surge.web.console import (
+    auditlog,
+    composer,
+    incidents,
+    live,
+    noticepages,
+    overview,
+    signin,
+    trigger,
+)
 from surge.web.console.session import Sessions
 from surge.web.console.state import CONSOLE, ConsoleState, make_templates
 
@@ -24,6 +33,8 @@ ROUTES = (
     trigger.routes,
     overview.routes,
     auditlog.routes,
+    composer.routes,
+    noticepages.routes,
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from surge.roles import AUDIT, READ, TRIGGER, Permission
+from surge.roles import AUDIT, PUBLISH, READ, TRIGGER, Permission
 from surge.web.console.i18n import LANGUAGE_NAMES, Words
 from surge.web.console.state import LOCALE, console_state, current
 from surge.web.locales import LOCALES
@@ -31,6 +31,7 @@ MENU: tuple[tuple[str, str, Permission], ...] = (
     ("/console/", "nav.incidents", READ),
     ("/console/trigger", "nav.trigger", TRIGGER),
     ("/console/overview", "nav.overview", READ),
+    ("/console/notices", "nav.notices", PUBLISH),
     ("/console/audit", "nav.audit", AUDIT),
 )
 

@@ -8,6 +8,7 @@ was typed kept.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +49,10 @@ class Field:
         return str(value)
 
 
-def fields_of(playbook: Playbook, typed: dict[str, str]) -> list[Field]:
+def fields_of(params: Mapping[str, Param], typed: Mapping[str, str]) -> list[Field]:
+    """A field per declared param (a playbook's params, a script's vars)."""
     found = []
-    for name, param in playbook.params.items():
+    for name, param in params.items():
         value = typed.get(name, "")
         if param.type == "enum":
             found.append(Field(param, "choice", value, param.choices))
@@ -105,7 +107,7 @@ async def _form(
         status=status,
         playbooks=triggerable(principal(request), _all(request)),
         playbook=playbook,
-        fields=fields_of(playbook, typed),
+        fields=fields_of(playbook.params, typed),
         problems=problems,
     )
 

@@ -7,6 +7,8 @@ screenshot (``--screenshots docs/console`` makes the ones docs/console.md shows)
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -33,9 +35,22 @@ def start_world(folder: Path, console: str = "") -> Any:
     return serve(config, f"http://127.0.0.1:{port}", folder)
 
 
+COMPONENTS = """
+components:
+  - id: web-chat
+    name: {zh-CN: 在线客服, zh-TW: 線上客服, en: Web chat}
+  - id: hotline
+    name: {zh-CN: 客服热线, zh-TW: 客服專線, en: Customer hotline}
+"""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with start_world(tmp_path_factory.mktemp("console")) as running:
+    with start_world(tmp_path_factory.mktemp("console"), COMPONENTS) as running:
+        # the lead approved the outage script (on the store, as `surge scripts` does)
+        approve = [sys.executable, "-m", "surge", "scripts", "approve", "outage-initial"]
+        subprocess.run([*approve, "--by", "lead", "--config", str(running.config)], check=True,
+                       capture_output=True)  # fmt: skip
         yield running
 
 
@@ -250,3 +265,40 @@ def test_an_expired_session_goes_back_to_the_sign_in(make_browser, tmp_path: Pat
         browser.wait_text("#notice", "Your session has expired")
         assert "/console/login" in browser.driver.current_url
         browser.shot("console-session-expired")
+
+
+def test_compose_preview_with_marks_and_publish_a_notice(make_browser, server: Server) -> None:
+    comms = make_browser()
+    sign_in(comms, server, "comms")
+    comms.find("nav a[href='/console/notices']").click()
+    comms.wait_for("#new-notice").click()
+    comms.wait_for("#script-outage-initial").click()
+    comms.wait_for("#param-var\\.service")
+    mark(comms)
+    for name, value in (
+        ("service", "在线客服"),
+        ("impact", "无法发起会话"),
+        ("eta", "15:30"),
+        ("workaround", "我们保证今晚全部恢复"),
+    ):
+        comms.find(f"#param-var\\.{name}").send_keys(value)
+    # the preview follows what is typed: the promise is marked in the locales it breaks
+    comms.wait_for("#preview article.broken mark.violation")
+    assert len(comms.find_all("#preview article.preview")) == 3
+    assert not_reloaded(comms)
+    comms.shot("console-composer-violation", full=True)
+    comms.find("#param-var\\.workaround").clear()
+    comms.find("#param-var\\.workaround").send_keys("拨打热线400-820-8820")
+    comms.wait(lambda driver: not driver.find_elements(By.CSS_SELECTOR, "#preview mark"))
+    Select(comms.find("#component-web-chat")).select_by_value("major_outage")
+    comms.shot("console-composer", full=True)
+    comms.find("#publish").click()
+    comms.wait_text("#notice", "Published.")
+    version = comms.find("section.version[data-version='1']")
+    assert version.get_attribute("data-status") == "published"
+    assert "在线客服" in version.text and "comms-token" in version.text
+    comms.shot("console-notice-published", full=True)
+    # a viewer has no composer
+    viewer = make_browser()
+    sign_in(viewer, server, "viewer", page="/console/notices/new")
+    viewer.wait_text("#problem", "Your role may not do this.")

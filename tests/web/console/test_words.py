@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from surge.config import ConfigError, parse_config
+from surge.notices.model import Audience, ComponentStatus, NoticeState
 from surge.store.records import IncidentStatus, RunStatus
 from surge.web.console.incidents import ACTIONS
 from surge.web.console.messages import MESSAGES
@@ -35,7 +36,7 @@ def test_every_text_has_three_locales_with_the_same_values() -> None:
 def test_every_key_the_templates_use_exists() -> None:
     used = set()
     for template in TEMPLATES.glob("*.html"):
-        used |= set(re.findall(r't\("([a-z_.0-9]+)"', template.read_text(encoding="utf-8")))
+        used |= set(re.findall(r'\bt\("([a-z_.0-9]+)"', template.read_text(encoding="utf-8")))
     prefixes = {key for key in used if key.endswith(".")}  # t("status." + value)
     assert used and not used - prefixes - set(MESSAGES), used - prefixes - set(MESSAGES)
     values = {
@@ -43,6 +44,9 @@ def test_every_key_the_templates_use_exists() -> None:
         "run.": [item.value for item in RunStatus],
         "action.": list(ACTIONS),
         "state.": sorted({*PHASES.values(), "silenced"}),
+        "notice_state.": [item.value for item in NoticeState],
+        "audience.": [item.value for item in Audience],
+        "component.": [item.value for item in ComponentStatus],
     }
     assert prefixes <= set(values), prefixes - set(values)
     missing = [f"{prefix}{value}" for prefix in prefixes for value in values[prefix]]

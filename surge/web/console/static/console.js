@@ -50,6 +50,32 @@ document.addEventListener("DOMContentLoaded", () => {
       entries: (html) => { entries.insertAdjacentHTML("beforeend", html); },
     });
   }
+  const compose = document.getElementById("compose");
+  if (compose && compose.dataset.preview) {
+    // the notice composer: the server renders the preview of what is typed
+    const preview = document.getElementById("preview");
+    const live = document.getElementById("live");
+    let timer = null;
+    let asked = 0;
+    const ask = async () => {
+      const mine = ++asked;
+      try {
+        const answer = await fetch(compose.dataset.preview, {
+          method: "POST",
+          body: new URLSearchParams(new FormData(compose)),
+          credentials: "same-origin",
+        });
+        if (mine !== asked) return;  // a newer preview is on its way
+        preview.innerHTML = await answer.text();
+        if (live) { live.textContent = live.dataset.on; live.className = "live on"; }
+      } catch (error) {
+        if (live) { live.textContent = live.dataset.off; live.className = "live off"; }
+      }
+    };
+    const soon = () => { clearTimeout(timer); timer = setTimeout(ask, 250); };
+    compose.addEventListener("input", soon);
+    compose.addEventListener("change", soon);
+  }
   for (const select of document.querySelectorAll("form.lang select")) {
     select.addEventListener("change", () => select.form.submit());
   }
