@@ -66,6 +66,7 @@ class DirectMessages(Platform):
     notice, Feishu ``im/v1/messages``)."""
 
     token_codes: frozenset[int] = frozenset()  # "access token invalid or expired"
+    token_call = "gettoken"  # the token call's name in errors
     token_field = "access_token"  # in the token's answer, and how long it is valid
     expiry_field = "expires_in"
 
@@ -77,7 +78,7 @@ class DirectMessages(Platform):
         """The request that gets a new access token from the app's credentials."""
 
     async def fetch_token(self, http: aiohttp.ClientSession) -> tuple[str, float]:
-        answer = await self.call(http, self.token_request(), "access token")
+        answer = await self.call(http, self.token_request(), self.token_call)
         return str(answer.get(self.token_field) or ""), float(answer.get(self.expiry_field) or 7200)
 
     @abstractmethod

@@ -35,6 +35,7 @@ class FeishuApp(DirectMessages):
     message_key = "msg"
     throttle_codes = frozenset({11232, 230020})
     token_codes = frozenset({99991661, 99991663, 99991668})
+    token_call = "tenant_access_token"
     token_field = "tenant_access_token"
     expiry_field = "expire"
 
