@@ -273,24 +273,28 @@ class Paging:
     # -- incidents changing --
 
     async def status_changed(self, incident: Incident, previous: IncidentStatus) -> None:
-        """Tell each pager that paged this incident that it was acknowledged or resolved."""
+        """Tell each pager that paged this incident that it was acknowledged or resolved
+        (``update``; ``settle`` with the pages it sent, a chat pager's messages)."""
         event = "resolve" if not incident.status.is_open else "acknowledge"
         if (
             incident.status is IncidentStatus.MITIGATED
             or incident.status is IncidentStatus.TRIGGERED
         ):
             return
-        sent = {
-            page.pager
-            for page in await self.store.pages(incident.id)
-            if page.status is PageStatus.SENT
-        }
+        sent: dict[str, list[PageRecord]] = {}
+        for page in await self.store.pages(incident.id):
+            if page.status is PageStatus.SENT:
+                sent.setdefault(page.pager, []).append(page)
         for name in sorted(sent):
             pager = self.pagers.get(name)
-            if pager is None or pager.spec.update is None:
+            if pager is None or (pager.spec.update is None and pager.spec.settle is None):
                 continue
             try:
-                await pager.spec.update(pager.options, incident, event, self.engine.http)  # type: ignore[arg-type]
+                if pager.spec.update is not None:
+                    await pager.spec.update(pager.options, incident, event, self.engine.http)  # type: ignore[arg-type]
+                if pager.spec.settle is not None:
+                    pages = sent[name]
+                    await pager.spec.settle(pager.options, incident, event, pages, self.engine.http)  # type: ignore[arg-type]
             except Exception as error:
                 await self.engine.note(
                     incident.id, "paging", "page.failed",

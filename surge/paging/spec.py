@@ -3,7 +3,7 @@ under ``pagers:`` in the config, that delivers one page to one address."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from surge.config import Config
+    from surge.paging.records import PageRecord
     from surge.rota.model import Person
     from surge.store.records import Incident
     from surge.yamlcheck import Checker
@@ -46,7 +47,9 @@ class PagerSpec:
     ``send(options, page, http)`` delivers or raises ``PagerError``; what it returns is
     kept on the timeline. ``update(options, incident, event, http)``, if given, is called
     once per incident it paged when the incident is acknowledged or resolved (PagerDuty
-    closes its own incident so). ``safe_to_resend``: the far side de-duplicates on
+    closes its own incident so). ``settle(options, incident, event, pages, http)``, if
+    given, is called then too with the pages this pager sent for the incident (a chat pager
+    takes the buttons off its messages). ``safe_to_resend``: the far side de-duplicates on
     ``page.key``, so a delivery cut off by a crash is sent again; otherwise it is marked
     unknown and not repeated.
     """
@@ -55,6 +58,12 @@ class PagerSpec:
     configure: Callable[[YNode, Checker, str, Config], Any]
     send: Callable[[Any, Page, aiohttp.ClientSession], Awaitable[Mapping[str, Any] | None]]
     update: Callable[[Any, Incident, Update, aiohttp.ClientSession], Awaitable[None]] | None = None
+    settle: (
+        Callable[
+            [Any, Incident, Update, Sequence[PageRecord], aiohttp.ClientSession], Awaitable[None]
+        ]
+        | None
+    ) = None
     safe_to_resend: bool = False
     description: str = ""
 

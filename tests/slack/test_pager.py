@@ -114,6 +114,14 @@ async def test_acknowledge_in_the_dm_stops_the_escalation(
     entries = await runtime.store.timeline(incident.id)
     assert "薄波 acknowledged by slack, 1m30s after the page" in [e.message for e in entries]
 
+    # and the DM in Slack itself loses its buttons, now that the incident is acknowledged
+    dm = fake_slack.dm(PEOPLE["bo"])
+    await eventually(lambda: dm.messages[0].get("edited"), what="the DM settled")
+    assert [b["type"] for b in dm.messages[0]["blocks"]] == ["section", "context", "context"]
+    assert dm.messages[0]["blocks"][-1]["elements"][0]["text"] == (
+        f"✅ Incident #{incident.id} acknowledged."
+    )
+
     # the next level's time comes and goes: Ann is never paged
     clock.advance(2 * FIVE_MINUTES)
     runtime.engine.wake()
@@ -152,6 +160,21 @@ async def test_escalate_in_the_dm_pages_the_next_level_now(paging_client, fake_s
     assert answers == {"bo": ("", ""), "ann": ("ack", "slack")}
     run = await wait_for_run(runtime, incident.id, "page", RunStatus.SUCCEEDED)
     assert (run.result or {})["by"] == "Ann"
+
+    async def both_settled() -> bool:  # neither DM offers its buttons any more
+        dms = [fake_slack.dm(PEOPLE[name]).messages[0] for name in ("bo", "ann")]
+        return all(all(b["type"] != "actions" for b in m["blocks"]) for m in dms)
+
+    await eventually(both_settled, what="both DMs without their buttons")
+    await runtime.engine.change_status(incident.id, IncidentStatus.RESOLVED, "test")
+    resolved = f"✅ Incident #{incident.id} resolved."
+    await eventually(
+        lambda: (
+            fake_slack.dm(PEOPLE["bo"]).messages[0]["blocks"][-1]["elements"][0]["text"] == resolved
+        ),
+        what="the DM to say it is resolved",
+    )
+    assert len(fake_slack.dm(PEOPLE["bo"]).messages[0]["blocks"]) == 3  # one answer, replaced
 
 
 async def test_someone_neither_paged_nor_a_responder_is_refused(

@@ -84,3 +84,26 @@ async def test_the_cli_prints_the_columns_shown(client: Client, subs_config: Any
     assert output.splitlines()[-1] == "email: 1 pending"
     code, output = await run_surge("subscribers", "remove", "1", "--config", str(config))
     assert output.strip() == lines[-1]
+
+
+def test_a_wrong_subscriptions_section_is_reported_with_positions() -> None:
+    from surge.config import ConfigError
+
+    text = (
+        "subscriptions:\n"
+        "  retry: {attempts: 0, backoff: soon}\n"
+        "  rate_limit: {requests: 5}\n"
+        "  webhooks: {allow_private: maybe}\n"
+        "  lease: 0s\n"
+        "  colour: red\n"
+    )
+    try:
+        parse_config(text, "c.yaml")
+    except ConfigError as error:
+        found = [str(problem) for problem in error.problems]
+    else:
+        raise AssertionError("the config was taken")
+    assert any(line.startswith("c.yaml:6:3: unknown key 'colour'") for line in found), found
+    for part in ("attempts must be at least 1", "backoff", "missing required key 'per'",
+                 "allow_private must be true or false", "lease must be more than 0"):  # fmt: skip
+        assert any(part in line for line in found), (part, found)

@@ -79,18 +79,19 @@ async def records(client: Client) -> dict[str, Any]:
     }
 
 
-def body_routes(client: Client) -> list[tuple[str, dict[str, Any]]]:
-    """(path with the examples filled in, operation) of every route that takes a body."""
+def body_routes(client: Client) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path with the examples filled in, operation) of every route that takes a
+    body."""
     found = []
     for path, item in document(client.app)["paths"].items():
         for method, operation in item.items():
             if "requestBody" not in operation:
                 continue
-            assert method == "post"
+            assert method in ("post", "put"), method
             for param in operation["parameters"]:
                 if param["in"] == "path":
                     path = path.replace("{" + param["name"] + "}", str(param["example"]))
-            found.append((path, operation))
+            found.append((method.upper(), path, operation))
     assert len(found) >= 6
     return found
 
@@ -116,19 +117,19 @@ def admin_or_holder(operation: dict[str, Any]) -> str:
 async def test_oversized_bodies_are_413(hostile: Client) -> None:
     before = await records(hostile)
     big = b'{"x": "' + b"y" * (2 * 1024 * 1024) + b'"}'
-    for path, operation in body_routes(hostile):
+    for method, path, operation in body_routes(hostile):
         headers = {"Authorization": f"Bearer {TOKENS[admin_or_holder(operation)]}"}
-        response = await hostile.post(path, data=io.BytesIO(big), headers=headers)
+        response = await hostile.request(method, path, data=io.BytesIO(big), headers=headers)
         assert "too large" in (await refused(response, 413, path))["error"]
     assert await records(hostile) == before
 
 
 async def test_malformed_bodies_are_400(hostile: Client) -> None:
     before = await records(hostile)
-    for path, operation in body_routes(hostile):
+    for method, path, operation in body_routes(hostile):
         headers = {"Authorization": f"Bearer {TOKENS[admin_or_holder(operation)]}"}
         for body in MALFORMED:
-            response = await hostile.post(path, data=body, headers=headers)
+            response = await hostile.request(method, path, data=body, headers=headers)
             await refused(response, 400, f"{path} with {body[:20]!r}")
     assert await records(hostile) == before
 
@@ -181,10 +182,12 @@ async def test_missing_and_forged_tokens_are_401(hostile: Client, header: str | 
     before = await records(hostile)
     audit = await hostile.app[RUNTIME].audit.entries(AuditQuery(limit=1000))
     headers = {} if header is None else {"Authorization": header}
-    for path, operation in body_routes(hostile):
+    for method, path, operation in body_routes(hostile):
         if "x-surge-public" in operation:  # needs no token: a token changes nothing
             continue
-        response = await hostile.post(path, json={"params": {"reason": "x"}}, headers=headers)
+        response = await hostile.request(
+            method, path, json={"params": {"reason": "x"}}, headers=headers
+        )
         await refused(response, 401, path)
         assert response.headers["WWW-Authenticate"] == "Bearer"
     assert await records(hostile) == before
@@ -202,15 +205,15 @@ async def test_wrong_roles_are_403_and_change_nothing(hostile: Client) -> None:
     before = await records(hostile)
     spec = document(hostile.app)
     tried = 0
-    for path, operation in body_routes(hostile):
+    for method, path, operation in body_routes(hostile):
         example = operation["requestBody"]["content"]["application/json"].get("example")
         if "x-surge-public" in operation:
             continue
         for role, token in TOKENS.items():
             if role in operation["x-surge-roles"]:
                 continue
-            response = await hostile.post(
-                path, json=example, headers={"Authorization": f"Bearer {token}"}
+            response = await hostile.request(
+                method, path, json=example, headers={"Authorization": f"Bearer {token}"}
             )
             await refused(response, 403, f"{path} as {role}")
             tried += 1

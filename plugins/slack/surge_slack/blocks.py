@@ -17,6 +17,7 @@ PAGE_ACK, PAGE_ESCALATE = "surge.page.ack", "surge.page.escalate"
 # a draft notice's button: its value NOTICE:VERSION, pressed by someone who may publish
 APPROVE_NOTICE = "surge.approve_notice"
 Block = dict[str, Any]
+ANSWER_BLOCK = "surge-answer"  # the block that says what became of a message's buttons
 
 
 def escape(value: str) -> str:
@@ -163,9 +164,16 @@ def notice_text(post: NoticePost) -> str:
 
 def settled_blocks(blocks: list[Block], answer: str) -> list[Block]:
     """A message whose buttons are done with (a page answered): its blocks without the
-    buttons, and the answer under them."""
-    kept = [block for block in blocks if isinstance(block, dict) and block.get("type") != "actions"]
-    return [*kept, {"type": "context", "elements": [_plain(f"✅ {answer}", 300)]}]
+    buttons (or an earlier answer), and the answer under them."""
+    kept = [
+        block
+        for block in blocks
+        if isinstance(block, dict)
+        and block.get("type") != "actions"
+        and block.get("block_id") != ANSWER_BLOCK
+    ]
+    answered = {"type": "context", "block_id": ANSWER_BLOCK}
+    return [*kept, {**answered, "elements": [_plain(f"✅ {answer}", 300)]}]
 
 
 def summary_text(summary: Summary, locale: str) -> str:

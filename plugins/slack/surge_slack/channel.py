@@ -208,7 +208,7 @@ class SlackChannel(ChannelProvider):
         """The message an earlier attempt posted, found by its key in the history."""
         oldest = since.timestamp() - 60 if since else None
         found = await self.workspace.find_message(target, key, oldest)
-        return Posted(found, target) if found else None
+        return Posted(str(found["ts"]), target) if found else None
 
     async def pin(self, posted: Posted) -> bool:
         try:

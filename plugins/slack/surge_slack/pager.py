@@ -4,12 +4,13 @@
 rota page that person in a DM from the bot (``conversations.open``, ``chat.postMessage``),
 in their locale. The message carries the page's key in its metadata, and a page sent
 again after a crash first looks for it in the DM's history: so the pager may resend
-safely, and nobody gets one page twice.
+safely, and nobody gets one page twice. Once the incident is acknowledged or resolved,
+every DM that paged someone for it loses its buttons and says so (``settle``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +18,15 @@ import aiohttp
 
 from surge.channels.provider import ChannelError
 from surge.config import Config
-from surge.paging.spec import Page, PagerError, PagerSpec
+from surge.paging.records import PageRecord
+from surge.paging.spec import Page, PagerError, PagerSpec, Update
+from surge.store.records import Incident
 from surge.yamlcheck import Checker
 from surge.yamlpos import YNode
-from surge_slack.blocks import page_blocks
+from surge_slack.blocks import page_blocks, settled_blocks
 from surge_slack.directory import PAGER_TYPE
 from surge_slack.settings import SlackSettings, parse_settings
+from surge_slack.texts import text
 from surge_slack.workspace import SlackApi
 
 METADATA_EVENT = "surge_page"
@@ -60,7 +64,8 @@ async def send(
         if not channel:
             raise PagerError(f"Slack conversations.open gave no DM with {page.address}")
         oldest = page.incident.created_at.timestamp() - _LOOK_BACK
-        ts = await api.find_message(channel, page.key, oldest, pages=1)
+        found = await api.find_message(channel, page.key, oldest, pages=1)
+        ts = str(found["ts"]) if found else None
         again = ts is not None
         if ts is None:
             answer = await api.call(
@@ -81,10 +86,43 @@ async def send(
     return {"channel": channel, "ts": ts, "again": again}
 
 
+async def settle(
+    options: SlackPagerOptions,
+    incident: Incident,
+    event: Update,
+    pages: Sequence[PageRecord],
+    http: aiohttp.ClientSession,
+) -> None:
+    """The incident was acknowledged or resolved: every DM that paged someone for it loses
+    its buttons and says so, so nobody answers a page that is over."""
+    api = SlackApi(options.settings, http)
+    done = "done_ack" if event == "acknowledge" else "done_resolve"
+    answer = text(done, options.settings.locale, id=incident.id)
+    oldest = incident.created_at.timestamp() - _LOOK_BACK
+    failed: list[str] = []
+    for page in pages:
+        try:
+            opened = await api.call("conversations.open", users=page.address, return_im=True)
+            channel = str((opened.get("channel") or {}).get("id") or "")
+            found = await api.find_message(channel, page.key, oldest, pages=1)
+            if found is None:
+                continue
+            blocks = settled_blocks(list(found.get("blocks") or []), answer)
+            fallback = str(found.get("text") or answer)
+            await api.call(
+                "chat.update", channel=channel, ts=found["ts"], text=fallback, blocks=blocks
+            )
+        except ChannelError as error:
+            failed.append(f"{page.address}: {error}")
+    if failed:
+        raise PagerError("could not update the pages' DMs: " + "; ".join(failed))
+
+
 SPEC = PagerSpec(
     type=PAGER_TYPE,
     configure=configure,
     send=send,
+    settle=settle,
     safe_to_resend=True,
     description="Slack: a DM with Acknowledge and Escalate buttons",
 )

@@ -109,8 +109,8 @@ class SlackApi:
 
     async def find_message(
         self, channel: str, key: str, oldest: float | None = None, pages: int = MAX_PAGES
-    ) -> str | None:
-        """The ts of the message in ``channel`` whose metadata carries ``key``."""
+    ) -> dict[str, Any] | None:
+        """The message in ``channel`` whose metadata carries ``key`` (``ts``, ``blocks``…)."""
         cursor = ""
         for _ in range(pages):
             page = await self.call(
@@ -124,7 +124,7 @@ class SlackApi:
             for item in page.get("messages") or []:
                 payload = (item.get("metadata") or {}).get("event_payload") or {}
                 if payload.get("key") == key:
-                    return str(item["ts"])
+                    return dict(item)
             cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 return None
