@@ -40,7 +40,7 @@ from surge.durations import format_duration
 from surge.robots.mentions import Mention, MentionTarget, resolve
 from surge.robots.queue import Hold, robot_queue
 from surge.robots.robot import Body, Robot
-from surge.robots.split import measure_of, split_text, truncate
+from surge.robots.split import split_text, truncate
 from surge.robots.texts import text
 from surge.rota.model import Rota
 
@@ -236,13 +236,13 @@ def summary_lines(robot: Robot, summary: Summary, locale: str) -> list[str]:
 def fit(robot: Robot, body: str, mention: str, locale: str) -> list[str]:
     """``body`` in parts within the robot's limit, the first with room for ``mention``
     and every part, when there are several, labelled "(part 2 of 3)"."""
-    size = measure_of(robot.measure)
+    size = robot.size
     label = size(text("part", locale, n=99, total=99)) + 2
     extra = size(mention) + 2 if mention else 0
     whole = body + (f"\n\n{mention}" if mention else "")
     if size(whole) <= robot.limit:
         return [whole]
-    parts = split_text(body, robot.limit - label - extra, robot.measure)
+    parts = split_text(body, robot.limit - label - extra, robot.size)
     total = len(parts)
     labelled = [
         f"{part}\n{text('part', locale, n=n, total=total)}" for n, part in enumerate(parts, 1)

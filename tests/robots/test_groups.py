@@ -212,7 +212,7 @@ async def test_a_long_notice_is_split_without_breaking_a_character_or_markdown(
     platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
 ) -> None:
     chat = await Chat.start(platform, aiohttp_server)
-    limit = {"wecom": 4096, "dingtalk": 18000, "feishu": 15000}[platform]
+    limit = {"wecom": 4096, "dingtalk": 18000, "feishu": 18000}[platform]
     impact = "网页端和App均无法登录，部分用户无法查询订单、提交售后或联系人工客服；" * (
         limit // 100
     )
