@@ -28,6 +28,7 @@ BENCHMARKS = {
     "triggers": "bench.triggers",
     "memory": "bench.memory",
     "replicas": "bench.replicas",  # PostgreSQL: three replicas against one
+    "public-pages": "bench.public_pages",  # /banner.json, /api/v2/summary.json vs bare aiohttp
 }
 
 

@@ -18,6 +18,16 @@ from pathlib import Path
 from bench.procs import BenchError
 
 MARK = "WRK-RESULT "
+_DONE = """
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "%(mark)s{\\"requests\\": %%d, \\"duration_us\\": %%d, \\"status_errors\\": %%d, "
+    .. "\\"socket_errors\\": %%d, \\"p50_us\\": %%d, \\"p99_us\\": %%d, \\"max_us\\": %%d}\\n",
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
 _LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -41,15 +51,7 @@ function request()
   return wrk.format(nil, nil, nil, (template:gsub("@ID@", id)))
 end
 
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "%(mark)s{\\"requests\\": %%d, \\"duration_us\\": %%d, \\"status_errors\\": %%d, "
-    .. "\\"socket_errors\\": %%d, \\"p50_us\\": %%d, \\"p99_us\\": %%d, \\"max_us\\": %%d}\\n",
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max))
-end
-"""
+%(done)s"""
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,34 @@ async def post_load(
     auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
     script = folder / f"wrk-{abs(hash((url, unique))):x}.lua"
     script.write_text(
-        _LUA % {"auth": auth, "body": body, "unique": str(unique).lower(), "mark": MARK}
+        _LUA
+        % {
+            "auth": auth,
+            "body": body,
+            "unique": str(unique).lower(),
+            "done": _DONE % {"mark": MARK},
+        }
     )
+    return await _run(url, script, seconds, connections)
+
+
+async def get_load(
+    url: str,
+    folder: Path,
+    *,
+    seconds: float,
+    connections: int = 16,
+    headers: dict[str, str] | None = None,
+) -> Load:
+    """GET ``url`` for ``seconds`` with ``connections`` in flight (wrk's prepared request:
+    the least work a client can do per request)."""
+    lines = [f'wrk.headers["{name}"] = "{value}"' for name, value in (headers or {}).items()]
+    script = folder / f"wrk-get-{abs(hash((url, tuple(lines)))):x}.lua"
+    script.write_text("\n".join([*lines, _DONE % {"mark": MARK}]))
+    return await _run(url, script, seconds, connections)
+
+
+async def _run(url: str, script: Path, seconds: float, connections: int) -> Load:
     process = await asyncio.create_subprocess_exec(
         wrk_binary(),
         "-t1",

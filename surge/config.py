@@ -31,6 +31,7 @@ from surge.redact import SENSITIVE_KEY as _SENSITIVE
 from surge.redact import sensitive_values
 from surge.replicas import ReplicaSettings, parse_replicas
 from surge.roles import ROLES as ROLES  # re-exported: the role model lives in surge.roles
+from surge.statuspage.settings import StatusPageSettings, parse_status_page
 from surge.subscriptions.config import SubscriptionSettings, parse_subscriptions
 from surge.yamlcheck import Checker
 from surge.yamlpos import YamlProblem, YNode, load
@@ -129,6 +130,7 @@ class Config:
     rota: Path | None = None  # config/rota.yaml: people, shifts, escalation policies
     pagers: PagerSettings = field(default_factory=PagerSettings)
     replicas: ReplicaSettings = field(default_factory=ReplicaSettings)  # leader, change feed
+    status_page: StatusPageSettings = field(default_factory=StatusPageSettings)  # surge/statuspage
     components: tuple[Component, ...] = ()  # what the status page shows (surge/notices)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)  # surge/web/console
     subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
@@ -206,6 +208,7 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         "rota",
         "pagers",
         "replicas",
+        "status_page",
         "components",
         "console",
         "subscriptions",
@@ -256,6 +259,8 @@ def _read(tree: YNode, check: Checker, file: str) -> Config:
         config.pagers = parse_pagers(fields["pagers"], check)
     if "replicas" in fields:
         config.replicas = parse_replicas(fields["replicas"], check)
+    if "status_page" in fields:
+        config.status_page = parse_status_page(fields["status_page"], check)
     if "components" in fields:
         config.components = parse_components(fields["components"], check)
     if "console" in fields:

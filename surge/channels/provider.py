@@ -15,7 +15,7 @@ or hand the key to a far side that de-duplicates (webhooks: ``Idempotency-Key``)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -61,8 +61,8 @@ class OpenRequest:
     key: str
     recovering: bool = False
     # rota people to invite too (the on-call people): the provider finds their ids in
-    # their contact methods or ``ids``, and names in ``Room.data["missing"]`` whom it
-    # could not invite so
+    # their contact methods or ``ids``, and lists in ``Room.data`` the rota ids it invited
+    # (``invited``) and those it has no id for (``missing``)
     people: tuple[Person, ...] = ()
 
 
@@ -151,6 +151,12 @@ class ChannelProvider(ABC):
 
     async def close(self, room: Room) -> None:  # noqa: B027 (optional for providers)
         """Close a room when the incident is over (archive it, if the provider made it)."""
+
+    async def invite_people(self, room: Room, people: Sequence[Person]) -> dict[str, list[str]]:
+        """Invite rota people into a room opened with the on-call people (someone paged
+        later): ``{"invited": [rota ids], "missing": [rota ids]}``; ``{}``: this provider
+        invites nobody."""
+        return {}
 
     async def pin(self, posted: Posted) -> bool:
         """Pin a message where everyone sees it. False: this provider cannot pin."""

@@ -24,7 +24,7 @@ async def open_room(
     topic: str = "",
     purpose: str = "",
     invite: Sequence[str] = (),
-    people: Sequence[Person] = (),
+    people: Sequence[Person] | None = None,  # the on-call people, if asked for (else None)
     key: str,
 ) -> dict[str, Any]:
     """Open the incident's room on ``channel`` once; a second call returns the first room."""
@@ -45,10 +45,11 @@ async def open_room(
             tuple(invite),
             key,
             recovering=stored is not None,
-            people=tuple(people),
+            people=tuple(people or ()),
         )
         room = await provider.open(request)
-        data = {**room.data, "created": room.created}
+        # "oncall": whoever is paged for the incident later joins the room too
+        data = {**room.data, "created": room.created, "oncall": people is not None}
         opened = dataclasses.replace(
             opening, state=RoomState.OPEN, room=room.id, name=room.name, url=room.url, data=data
         )
@@ -60,29 +61,59 @@ async def open_room(
         f"{channel}: room {room.name or room.id} is open ({binding.provider})",
         {"channel": channel, "room": room.id, "url": room.url},
     )
-    await _note_invited(hub, incident.id, channel, people, room.data.get("missing") or [])
+    await _note_invited(hub, incident.id, channel, people or (), room.data)
     await redraw(hub, incident.id, channel)
     return _result(opened, again=False)
 
 
 async def _note_invited(
-    hub: Channels, incident_id: int, channel: str, people: Sequence[Person], missing: list[str]
+    hub: Channels, incident_id: int, channel: str, people: Sequence[Person], data: dict[str, Any]
 ) -> None:
+    """Whom of the on-call people the provider invited (``Room.data["invited"]``, their rota
+    ids) and whom it could not (``missing``); a provider that says neither invites nobody."""
     if not people:
         return
-    invited = [person.name for person in people if person.id not in missing]
-    names = ", ".join(invited) or "nobody"
-    message = f"{channel}: invited the on-call people: {names}"
-    if missing:
-        left = ", ".join(person.name for person in people if person.id in missing)
-        message += f"; not {left}: no id for them on {hub.bindings[channel].provider}"
+    provider = hub.bindings[channel].provider
+    invited, missing = list(data.get("invited") or []), list(data.get("missing") or [])
+    if "invited" not in data and "missing" not in data:
+        missing = [person.id for person in people]
+        message = f"{channel}: {provider} invites nobody; the on-call people were not invited"
+    else:
+        names = ", ".join(p.name for p in people if p.id in invited) or "nobody"
+        message = f"{channel}: invited the on-call people: {names}"
+        if missing:
+            left = ", ".join(person.name for person in people if person.id in missing)
+            message += f"; not {left}: no id for them on {provider}"
     await hub.note(
         incident_id,
         f"channel:{channel}",
         "channel.invited",
         message,
-        {"channel": channel, "people": [p.id for p in people], "missing": missing},
+        {"channel": channel, "invited": invited, "missing": missing},
     )
+
+
+async def invite_paged(hub: Channels, incident_id: int, people: Sequence[Person]) -> None:
+    """People paged for the incident after a room was opened with its on-call people
+    (``invite_oncall``) join that room too, where its provider invites people."""
+    for stored in await hub.store.channel_rooms(incident_id):
+        if stored.state is not RoomState.OPEN or not stored.data.get("oncall"):
+            continue
+        try:
+            provider = hub.provider(stored.channel)
+            invited = await provider.invite_people(as_room(stored), people)
+        except (LookupError, ChannelError) as error:
+            names = ", ".join(person.name for person in people)
+            await hub.note(
+                incident_id,
+                f"channel:{stored.channel}",
+                "channel.error",
+                f"{stored.channel}: could not invite {names}: {error}",
+                {},
+            )
+            continue
+        if invited:
+            await _note_invited(hub, incident_id, stored.channel, people, dict(invited))
 
 
 async def close_room(hub: Channels, incident: Incident, channel: str) -> dict[str, Any]:

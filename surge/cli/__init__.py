@@ -14,6 +14,7 @@ from surge.cli import (
     customers,
     db,
     demo,
+    export,
     notices,
     openapi,
     report,
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     staffing.add_parser(sub, common)
     db.add_parsers(sub, common)
     demo.add_parser(sub)
+    export.add_parser(sub, common)
 
     sub.add_parser("plugins", parents=[common], help="list plugins, versions and hooks")
 

@@ -291,11 +291,17 @@ class HttpBackend(Backend):
         path: str,
         body: Json | None = None,
         params: list[tuple[str, str]] | None = None,
+        *,
+        text: bool = False,
     ) -> Any:
+        """The answer's JSON (or with ``text``, a successful answer's text); an error
+        answer becomes a CliError."""
         try:
             async with self.session.request(
                 method, self.url + path, json=body, params=params
             ) as response:
+                if text and response.status < 400:
+                    return await response.text()
                 try:
                     data = await response.json(content_type=None)
                 except ValueError:
@@ -376,16 +382,8 @@ class HttpBackend(Backend):
 
     async def report(self, incident_id: int, fmt: str, locale: str | None) -> str:
         query = [("format", fmt), *([("locale", locale)] if locale else [])]
-        try:
-            async with self.session.get(
-                f"{self.url}/api/v1/incidents/{incident_id}/report", params=query
-            ) as response:
-                if response.status < 400:
-                    return await response.text()
-        except aiohttp.ClientError:
-            pass  # _call says why the server cannot be reached
-        data = await self._call("GET", f"/api/v1/incidents/{incident_id}/report", params=query)
-        raise CliError(f"unexpected answer from the server: {str(data)[:200]}")
+        path = f"/api/v1/incidents/{incident_id}/report"
+        return str(await self._call("GET", path, params=query, text=True))
 
     async def subscribers(self, filters: dict[str, str]) -> Json:
         data: Json = await self._call("GET", "/api/v1/subscribers", params=list(filters.items()))

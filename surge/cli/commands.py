@@ -61,6 +61,7 @@ async def dispatch(args: argparse.Namespace) -> int:
         "staffing": staffing_command,
         "migrate": migrate_command,
         "db": db_command,
+        "export-status": export_status_command,
     }
     return await handlers[args.command](args)
 
@@ -448,6 +449,12 @@ async def rota_command(args: argparse.Namespace) -> int:
 
 async def staffing_command(args: argparse.Namespace) -> int:
     from surge.cli.staffing import command
+
+    return await command(args)
+
+
+async def export_status_command(args: argparse.Namespace) -> int:
+    from surge.cli.export import command
 
     return await command(args)
 

@@ -15,6 +15,7 @@ from surge.store import display_url
 def serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from surge.web.accesslog import SurgeAccessLogger
     from surge.web.app import app_for
 
     config = load_config(args.config)
@@ -49,6 +50,7 @@ def serve(args: argparse.Namespace) -> int:
             port=port,
             print=started,
             access_log_format='%a "%r" %s %b %Tfs',
+            access_log_class=SurgeAccessLogger,  # the public pages' 200s and 304s: not logged
         )
     except (OSError, OverflowError) as error:
         reason = getattr(error, "strerror", None) or str(error)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from surge.channels.rooms import invite_paged
 from surge.durations import format_duration
 from surge.paging.links import make_token
 from surge.paging.records import Answer, Escalation, PageRecord, PageStatus
@@ -117,12 +118,24 @@ class Paging:
             if not new and not await self._may_resend(stored, person):
                 return None
             if await self._send(stored, incident, person, script, variables, escalation.purpose):
+                if escalation.purpose == "escalation":
+                    await self._join_rooms(incident.id, person)
                 return stored
         await self.engine.note(
             incident.id, "paging", "page.unreachable",
             f"could not reach {person.name} by any contact method", {"person": person_id},
         )  # fmt: skip
         return None
+
+    async def _join_rooms(self, incident_id: int, person: Person) -> None:
+        """Someone paged joins the incident's rooms opened with its on-call people."""
+        channels = self.engine.services.channels
+        if channels is None:
+            return
+        try:
+            await invite_paged(channels, incident_id, [person])
+        except Exception:  # a room is a help, never a reason for a page to fail
+            log.warning("inviting %s into the incident's rooms failed", person.id, exc_info=True)
 
     async def _may_resend(self, page: PageRecord, person: Person) -> bool:
         pager = self.pagers.get(page.pager)

@@ -15,17 +15,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from surge.paging.links import LinkError as LinkError  # one error for every signed link
+
 CONFIRM, UNSUBSCRIBE = "confirm", "unsubscribe"
 ACTIONS = (CONFIRM, UNSUBSCRIBE)
 _SIGNATURE = 32  # hex digits kept of the HMAC (128 bits)
-
-
-class LinkError(Exception):
-    """A link that is not ours or is broken; ``expired`` when it was ours but is too old."""
-
-    def __init__(self, message: str, *, expired: bool = False) -> None:
-        super().__init__(message)
-        self.expired = expired
 
 
 @dataclass(frozen=True)

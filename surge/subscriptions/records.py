@@ -34,11 +34,6 @@ class DeliveryState(StrEnum):
     CANCELLED = "cancelled"  # the subscriber left before it was sent
 
 
-FINAL = frozenset(
-    {DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.CANCELLED}
-)
-
-
 @dataclass(frozen=True)
 class Requested:
     """What an e-mail subscriber asked for and takes effect once confirmed."""

@@ -11,7 +11,7 @@ returned once, in the answer that creates it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,7 +104,7 @@ class Subscriptions:
         wanted = Requested(request.components, request.locale)
         existing = await self.store.find_subscriber(request.kind, request.address)
         if existing is None:
-            await self._room_for(SubscriberState.PENDING, self.settings.max_pending)
+            await self._room_for_pending(now)
             fresh = Subscriber(
                 0, request.kind, request.address, request.locale, request.components,
                 SubscriberState.PENDING, now, new_link_key(), requested=wanted, origin=origin,
@@ -143,12 +143,18 @@ class Subscriptions:
             raise Refused("this webhook was subscribed at the same moment", 409)
         return Subscribed(stored, secret)
 
-    async def _room_for(self, state: SubscriberState, most: int) -> None:
-        counts = await self.store.subscriber_counts()
-        total = sum(counts.values())
-        if sum(n for (_, kind_state), n in counts.items() if kind_state is state) >= most:
-            raise Refused("too many subscriptions wait for confirmation; try again later", 503)
-        if total >= self.settings.max_subscribers:
+    async def _room_for_pending(self, now: datetime) -> None:
+        """Refuse (503) when the caps are reached, once addresses whose confirmation
+        expired unused are forgotten."""
+        for attempt in range(2):
+            counts = await self.store.subscriber_counts()
+            pending = sum(n for (_, state), n in counts.items() if state is SubscriberState.PENDING)
+            if pending < self.settings.max_pending:
+                break
+            expired = now - timedelta(seconds=self.settings.confirm_ttl)
+            if attempt or not await self.store.forget_unconfirmed(expired):
+                raise Refused("too many subscriptions wait for confirmation; try again later", 503)
+        if sum(counts.values()) >= self.settings.max_subscribers:
             raise Refused("this server takes no more subscribers", 503)
 
     def _confirmation(self, now: datetime) -> Delivery:
@@ -196,9 +202,6 @@ class Subscriptions:
         if queued:
             self.worker.wake()
         return queued
-
-    def component_names(self, locale: str) -> Mapping[str, str]:
-        return {key: self.site.component(key, locale) for key in self.components}
 
 
 async def delivery_list(store: Store, notice_id: int) -> list[dict[str, Any]]:

@@ -70,6 +70,11 @@ class SubscriptionStorage(ABC):
         """Delete the subscriber, its deliveries and their attempts."""
 
     @abstractmethod
+    async def forget_unconfirmed(self, sent_before: datetime) -> int:
+        """Remove pending subscribers whose last confirmation mail went out before
+        ``sent_before`` (its link has expired unused); how many were removed."""
+
+    @abstractmethod
     async def queue_update(self, update: NoticeUpdate, at: datetime) -> tuple[NoticeUpdate, int]:
         """Keep the published version and queue a delivery of it, due at ``at``, to every
         active subscriber it concerns; returns it as stored and how many were queued. A

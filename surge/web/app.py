@@ -8,6 +8,8 @@ from aiohttp import web
 
 from surge.config import Config
 from surge.runtime import Runtime, build_runtime
+from surge.statuspage.cache import PublicPages
+from surge.statuspage.site import Site
 from surge.web import (
     alerts,
     api,
@@ -16,6 +18,7 @@ from surge.web import (
     health,
     links,
     notices,
+    public,
     rota,
     scripts,
     silences,
@@ -61,6 +64,8 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(subscriptions.routes)
     app.add_routes(affected_customers.routes)
     app.add_routes(incident_report.routes)
+    app.add_routes(public.routes)
+    app[public.PUBLIC_PAGES] = pages = public_pages(state)
     app.add_routes(notices.routes)
     state.plugins.web_routes(app)
 
@@ -68,8 +73,24 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
         await state.open()
         if run_engine:
             await state.start()
+            await pages.start()
         yield
+        await pages.stop()
         await state.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def public_pages(state: Runtime) -> PublicPages:
+    """The public pages' cache (``surge.statuspage.cache``), watching the store's revision."""
+    config = state.config
+    service = state.engine.services.notices
+    assert service is not None  # build_runtime always makes it
+    return PublicPages(
+        service,
+        Site.of(config.public_url, config.status_page),
+        state.engine.clock,
+        export_to=config.status_page.export,
+        poll=config.replicas.change_poll,
+    )

@@ -74,7 +74,7 @@ async def test_system_outage_from_the_alert_to_the_room_archived(
     assert status == 200 and fine["pass"] is True, fine
 
     # the standby shift is paged by e-mail; the first person paged acknowledges by link
-    [page] = await world.mails(1, *PAGE)
+    page = (await world.mails(1, *PAGE))[0]  # whoever the rota has on shift now
     assert await world.open_link(page, "ack") == 200
     await world.status(incident, "acknowledged")
     paged = await world.run(incident, "page", RunStatus.SUCCEEDED)
@@ -121,7 +121,7 @@ async def test_a_long_outage_updates_its_notice_and_starts_the_complaint_surge(
     )
     assert status in (200, 201), body
     outage = int(body["id"])
-    [page] = await world.mails(1, *PAGE)
+    page = (await world.mails(1, *PAGE))[0]  # whoever the rota has on shift now
     assert await world.open_link(page, "ack") == 200
     complaints = await world.opened("complaint-surge")
     child = await world.runtime.store.get_incident(complaints)

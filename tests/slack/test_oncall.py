@@ -45,7 +45,7 @@ async def test_a_room_invites_who_is_on_call_by_their_slack_ids_from_the_rota(
     assert note.message == (
         "incident-room: invited the on-call people: Ann, 薄波; not Cy: no id for them on slack"
     )
-    assert note.data["missing"] == ["cy"]
+    assert (note.data["invited"], note.data["missing"]) == (["ann", "bo"], ["cy"])
 
 
 async def test_invite_oncall_names_a_team_the_rota_has(
@@ -146,3 +146,16 @@ def test_invite_oncall_is_checked_before_the_playbook_runs():
     assert [problem.message for problem in problems] == [
         "action 'channel.open': invite_oncall is true, false or a rota team's id"
     ]
+
+
+async def test_a_provider_that_invites_nobody_says_so(
+    slack_runtime, write_playbook, wait_settled, with_rota
+):
+    write_playbook("outage", ONCALL_ROOM.replace("channel: incident-room", "channel: room-mail"))
+    runtime = await slack_runtime(extra=with_rota)
+    incident = await runtime.engine.trigger("outage", {}, actor="test")
+    [run] = await wait_settled(runtime, incident.id)
+    assert run.status is RunStatus.SUCCEEDED
+    [note] = [e for e in await runtime.store.timeline(incident.id) if e.kind == "channel.invited"]
+    assert note.message == "room-mail: email invites nobody; the on-call people were not invited"
+    assert note.data["missing"] == ["ann", "bo", "cy"]

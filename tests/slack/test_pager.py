@@ -41,6 +41,7 @@ def clock() -> Clock:
 @pytest.fixture
 async def paging_client(slack_config, aiohttp_client, write_playbook, probe, with_rota, clock):
     write_playbook("outage", PAGE)
+    write_playbook("room-outage", ROOM_THEN_PAGE)
     app = create_app(
         slack_config(extra=with_rota),
         extra_plugins=[probe, surge_slack.plugin],
@@ -245,3 +246,32 @@ async def test_a_dm_slack_refuses_falls_over_to_the_next_contact_method(
         "trying the next contact method"
     ) in entries
     assert fake_slack.dm(PEOPLE["bo"]) is None
+
+
+ROOM_THEN_PAGE = """
+    id: room-outage
+    title: Web chat down
+    steps:
+      - id: room
+        action: channel.open
+        with: {channel: incident-room, name: outage, invite_oncall: night}
+      - {id: page, action: page, with: {policy: slack-first}}
+"""
+
+
+async def test_whoever_is_paged_later_joins_the_room_opened_with_the_on_call_people(
+    paging_client, fake_slack, eventually, clock
+):
+    runtime = paging_client.app[RUNTIME]
+    incident = await runtime.engine.trigger("room-outage", {}, actor="test")
+    await paged(runtime, fake_slack, eventually, PEOPLE["bo"])
+    room = fake_slack.by_name(f"inc-{incident.id}-outage")  # night: nobody on shift to invite
+    await eventually(lambda: PEOPLE["bo"] in room.members, what="bo in the room")
+    await wait_for_run(runtime, incident.id, "page", RunStatus.WAITING)
+    clock.advance(FIVE_MINUTES)
+    runtime.engine.wake()
+    await paged(runtime, fake_slack, eventually, PEOPLE["ann"])
+    await eventually(lambda: PEOPLE["ann"] in room.members, what="Ann in the room")
+    notes = [e.message for e in await runtime.store.timeline(incident.id)]
+    assert "incident-room: invited the on-call people: 薄波" in notes
+    assert "incident-room: invited the on-call people: Ann" in notes

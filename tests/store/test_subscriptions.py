@@ -195,3 +195,18 @@ async def test_unsubscribing_cancels_what_is_queued_and_removing_deletes_everyth
     assert await store.deliveries(subscriber_id=bo.id) == []
     assert await store.delivery_attempts([claimed.delivery.id]) == []
     assert not await store.finish_delivery(claimed.delivery.id, "p", DeliveryState.SENT, NOW)
+
+
+async def test_unconfirmed_addresses_are_forgotten_once_their_link_expired(store):
+    old = subscriber(SubscriberKind.EMAIL, "old@example.com")
+    old.confirm_sent_at = NOW
+    added, _ = await store.add_subscriber(old, confirmation("confirm:old"))
+    fresh = subscriber(SubscriberKind.EMAIL, "new@example.com")
+    fresh.confirm_sent_at = LATER
+    await store.add_subscriber(fresh)
+    kept = await active(store, "kept@example.com")
+    assert await store.forget_unconfirmed(NOW + timedelta(minutes=1)) == 1
+    assert await store.subscriber(added.id) is None
+    assert await store.deliveries(subscriber_id=added.id) == []
+    left = {item.address for item in await store.subscribers()}
+    assert left == {"new@example.com", kept.address}

@@ -5,6 +5,7 @@ with no secret in any answer."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import re
@@ -208,3 +209,22 @@ async def test_the_locale_defaults_to_what_accept_language_prefers(client: Clien
         found = await client.app[RUNTIME].store.find_subscriber(SubscriberKind.EMAIL, address)
         assert found is not None and found.requested is not None
         assert found.requested.locale == expected, header
+
+
+async def test_addresses_that_never_confirmed_make_room_once_their_link_expired(
+    make_subs_client, subs_config: Config
+):
+    quick = dataclasses.replace(subs_config.subscriptions, max_pending=1, confirm_ttl=0.3)
+    client: Client = await make_subs_client(dataclasses.replace(subs_config, subscriptions=quick))
+    assert (
+        await client.post("/api/v1/subscriptions", json={"email": "a@example.com"})
+    ).status == 200
+    assert (
+        await client.post("/api/v1/subscriptions", json={"email": "b@example.com"})
+    ).status == 503
+    await asyncio.sleep(0.4)
+    assert (
+        await client.post("/api/v1/subscriptions", json={"email": "b@example.com"})
+    ).status == 200
+    store = client.app[RUNTIME].store
+    assert [item.address for item in await store.subscribers()] == ["b@example.com"]

@@ -10,6 +10,7 @@ its message in the channel's history instead of posting it twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from surge.channels.provider import (
     Room,
     Summary,
 )
+from surge.rota.model import Person
 from surge.scripts.model import LOCALES
 from surge.templating import TemplateError, Templates
 from surge.yamlcheck import Checker
@@ -116,12 +118,22 @@ class SlackChannel(ChannelProvider):
         purpose = request.purpose or _render(self.purpose, context)
         await self.workspace.call("conversations.setTopic", channel=room, topic=topic[:250])
         await self.workspace.call("conversations.setPurpose", channel=room, purpose=purpose[:250])
-        people = {person.id: self.workspace.directory.slack_id(person) for person in request.people}
-        oncall = [slack_id for slack_id in people.values() if slack_id]
+        ids = self._slack_ids(request.people)
+        oncall = [slack_id for slack_id in ids.values() if slack_id]
         await self._invite(room, [*self.invite, *request.invite, *oncall])
-        missing = [person for person, slack_id in people.items() if not slack_id]
-        data = {"missing": missing} if missing else {}
+        data = _invited(ids) if ids else {}
         return Room(room, str(channel["name"]), created=True, data=data)
+
+    async def invite_people(self, room: Room, people: Sequence[Person]) -> dict[str, list[str]]:
+        if not room.created:
+            return {}  # a fixed channel's members are its own business
+        ids = self._slack_ids(people)
+        await self._invite(room.id, [slack_id for slack_id in ids.values() if slack_id])
+        return _invited(ids)
+
+    def _slack_ids(self, people: Sequence[Person]) -> dict[str, str | None]:
+        """Each rota person's Slack user id, or None where the rota gives none."""
+        return {person.id: self.workspace.directory.slack_id(person) for person in people}
 
     async def _create(self, base: str, recovering: bool) -> dict[str, Any]:
         """``conversations.create``; a taken name gets a suffix (``-2``, ``-3``…), unless
@@ -292,6 +304,14 @@ class SlackChannel(ChannelProvider):
                 metadata=_metadata(key, incident_id),
             )
         return Posted(str(answer["ts"]), str(answer.get("channel") or target))
+
+
+def _invited(ids: dict[str, str | None]) -> dict[str, list[str]]:
+    """Whom of the rota's people were invited, and whom Slack has no id for."""
+    return {
+        "invited": [person for person, slack_id in ids.items() if slack_id],
+        "missing": [person for person, slack_id in ids.items() if not slack_id],
+    }
 
 
 def _metadata(key: str, incident_id: int) -> dict[str, Any]:

@@ -60,12 +60,12 @@ async def _open(ctx: ActionContext) -> ActionResult:
     return await _calling(channel, opening)
 
 
-async def _oncall(ctx: ActionContext) -> list[Person]:
+async def _oncall(ctx: ActionContext) -> list[Person] | None:
     """``invite_oncall``: true (who is on shift in every team) or a rota team's id; with
-    the people the incident's escalations paged, from the rota."""
+    the people the incident's escalations paged, from the rota. None: not asked for."""
     wanted = ctx.args.get("invite_oncall")
     if wanted is None or wanted is False:
-        return []
+        return None
     paging = ctx.services.pagers
     if paging is None or paging.rota is None:
         raise ActionError("invite_oncall needs a rota: set `rota:` in the config", retryable=False)

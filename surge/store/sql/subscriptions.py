@@ -318,17 +318,15 @@ class SubscriptionStore:
         return await self.db.write(work)
 
     async def remove_subscriber(self, subscriber_id: int) -> bool:
-        def work(db: Connection) -> bool:
-            db.execute(
-                "DELETE FROM subscription_attempts WHERE delivery_id IN"
-                " (SELECT id FROM subscription_deliveries WHERE subscriber_id = ?)",
-                (subscriber_id,),
-            )
-            db.execute(
-                "DELETE FROM subscription_deliveries WHERE subscriber_id = ?", (subscriber_id,)
-            )
-            cursor = db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
-            return cursor.rowcount > 0
+        return await self.db.write(lambda db: _remove(db, [subscriber_id]) > 0)
+
+    async def forget_unconfirmed(self, sent_before: datetime) -> int:
+        def work(db: Connection) -> int:
+            rows = db.execute(
+                "SELECT id FROM subscribers WHERE state = ? AND confirm_sent_at < ?",
+                (SubscriberState.PENDING.value, ts(sent_before)),
+            ).fetchall()
+            return _remove(db, [row["id"] for row in rows])
 
         return await self.db.write(work)
 
@@ -483,6 +481,20 @@ class SubscriptionStore:
             ).fetchall()
         )
         return [_attempt_from(row) for row in rows]
+
+
+def _remove(db: Connection, subscriber_ids: Sequence[int]) -> int:
+    """Delete subscribers with their deliveries and attempts; how many were deleted."""
+    removed = 0
+    for subscriber_id in subscriber_ids:
+        db.execute(
+            "DELETE FROM subscription_attempts WHERE delivery_id IN"
+            " (SELECT id FROM subscription_deliveries WHERE subscriber_id = ?)",
+            (subscriber_id,),
+        )
+        db.execute("DELETE FROM subscription_deliveries WHERE subscriber_id = ?", (subscriber_id,))
+        removed += db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,)).rowcount
+    return removed
 
 
 def _queue_for_subscribers(

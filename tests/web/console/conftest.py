@@ -3,7 +3,6 @@ signed in to the console as a role."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,9 +11,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from web.world import ROOT, TOKENS, populate, world_config
+from web.world import TOKENS, populate, world_config
 
-from surge.config import Config, load_config
+from surge.config import Config
 from surge.web.app import create_app
 from surge.web.keys import RUNTIME
 
@@ -41,9 +40,7 @@ async def sign_in(client: Client, role: str, token: str | None = None) -> None:
 
 @pytest.fixture
 def console_config(tmp_path: Path) -> Config:
-    """The world, with the shipped config's components (for the notice composer)."""
-    shipped = load_config(str(ROOT / "config" / "surge.yaml"))
-    return dataclasses.replace(world_config(tmp_path), components=shipped.components)
+    return world_config(tmp_path)
 
 
 @pytest.fixture

@@ -35,18 +35,9 @@ def start_world(folder: Path, console: str = "") -> Any:
     return serve(config, f"http://127.0.0.1:{port}", folder)
 
 
-COMPONENTS = """
-components:
-  - id: web-chat
-    name: {zh-CN: 在线客服, zh-TW: 線上客服, en: Web chat}
-  - id: hotline
-    name: {zh-CN: 客服热线, zh-TW: 客服專線, en: Customer hotline}
-"""
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with start_world(tmp_path_factory.mktemp("console"), COMPONENTS) as running:
+    with start_world(tmp_path_factory.mktemp("console")) as running:
         # the lead approved the outage script (on the store, as `surge scripts` does)
         approve = [sys.executable, "-m", "surge", "scripts", "approve", "outage-initial"]
         subprocess.run([*approve, "--by", "lead", "--config", str(running.config)], check=True,
