@@ -1,6 +1,7 @@
 """The console in Debian's headless Chromium against a real ``surge serve``: sign in,
 trigger the example playbook from its form, watch the timeline and the list update
-without a reload, acknowledge; a viewer sees no buttons and the API refuses it; a form
+without a reload, acknowledge; compose a notice, see the preview mark a broken rule,
+publish it and find it on /status; a viewer sees no buttons and the API refuses it; a form
 from another origin and an expired session are refused. Each page is kept as a
 screenshot (``--screenshots docs/console`` makes the ones docs/console.md shows)."""
 
@@ -289,6 +290,20 @@ def test_compose_preview_with_marks_and_publish_a_notice(make_browser, server: S
     assert version.get_attribute("data-status") == "published"
     assert "在线客服" in version.text and "comms-token" in version.text
     comms.shot("console-notice-published", full=True)
+    notice_id = comms.driver.current_url.split("/")[-1].split("?")[0]
+    # customers see it on the status page (which rebuilds within a second of a change)
+    comms.open(server.url + "/status")
+
+    def shown(driver: Any) -> bool:
+        found = driver.find_elements(By.CSS_SELECTOR, f"#notice-{notice_id}")
+        if not found:
+            driver.refresh()
+        return bool(found) and "400-820-8820" in found[0].text
+
+    comms.wait(shown, within=15)
+    outage = comms.find("#component-web-chat").get_attribute("data-status")
+    assert outage == "major_outage"
+    comms.shot("console-status-page", full=True)
     # a viewer has no composer
     viewer = make_browser()
     sign_in(viewer, server, "viewer", page="/console/notices/new")
