@@ -375,3 +375,37 @@ async def test_the_on_call_people_a_room_invites_are_mentioned_in_its_first_summ
         )
     else:
         assert invited == "incident-room: invited the on-call people: 李伟, 王芳"
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_someone_paged_after_the_room_opened_is_mentioned_there_as_an_invitation(
+    platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
+) -> None:
+    from surge.channels.rooms import invite_paged
+
+    chat = await Chat.start(platform, aiohttp_server)
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: 在线客服故障
+        steps:
+          - {id: room, action: channel.open, with: {channel: incident-room, name: outage,
+             invite_oncall: cs}}
+        """,
+    )
+    runtime = await robot_runtime(config(chat, monkeypatch, room_extra="group: 值班群"), PLUGINS)
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    await wait_settled(runtime, incident.id)
+    rota = runtime.engine.services.rota
+    hub = runtime.engine.services.channels
+    assert rota is not None and hub is not None
+    before = len(chat.shown("incident-room"))
+    await invite_paged(hub, incident.id, [rota.people["chen-jie"]])  # the lead, paged later
+    [invitation] = chat.shown("incident-room")[before:]
+    assert invitation.text.startswith("陳傑：已呼叫您处理此事件，请在本群协同。")
+    lead = {"wecom": "chenjie", "dingtalk": "manager0003"}
+    assert invitation.mentions == (lead.get(platform, "ou_c3f0d9e1a2b3c4d5e6f7a8b9c0d1e2f3"),)
+    notes = [e.message for e in await runtime.store.timeline(incident.id)
+             if e.kind == "channel.invited"]  # fmt: skip
+    assert notes[-1] == "incident-room: invited the on-call people: 陳傑"
