@@ -117,4 +117,6 @@ async def _note(hub: Channels, notice: Notice, channel: str, message: str) -> No
         log.info("%s: %s", channel, message)
         return
     data = {"channel": channel, "notice": notice.id}
-    await hub.note(notice.incident_id, f"channel:{channel}", "channel.notice", message, data)
+    await hub.note(
+        notice.incident_id, f"channel:{channel}", "channel.notice", f"{channel}: {message}", data
+    )

@@ -260,7 +260,10 @@ class LocalBackend(Backend):
         return {"id": subscriber_id, "removed": True}
 
     async def deliveries(self, notice_id: int) -> list[Json]:
-        return await delivery_list(self.runtime.store, notice_id)
+        found = await delivery_list(self.runtime.store, notice_id)
+        if not found and await self.runtime.store.notice(notice_id) is None:
+            raise CliError(f"no notice {notice_id}")
+        return found
 
     def notices(self) -> NoticeClient:
         notices = self.runtime.engine.services.notices

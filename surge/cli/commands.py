@@ -53,6 +53,7 @@ async def dispatch(args: argparse.Namespace) -> int:
         "subscribers": subscribers_command,
         "notice": notices_command,
         "components": notices_command,
+        "banner": notices_command,
         "simulate": simulate_command,
         "scripts": scripts_command,
         "audit": audit_command,

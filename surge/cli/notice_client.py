@@ -49,6 +49,15 @@ class NoticeClient(ABC):
     @abstractmethod
     async def set_component(self, component_id: str, body: Json) -> Json: ...
 
+    @abstractmethod
+    async def banners(self) -> Json: ...
+
+    @abstractmethod
+    async def show_banner(self, body: Json) -> Json: ...
+
+    @abstractmethod
+    async def clear_banner(self) -> Json: ...
+
 
 class HttpNotices(NoticeClient):
     def __init__(self, call: Call) -> None:
@@ -90,6 +99,18 @@ class HttpNotices(NoticeClient):
     async def set_component(self, component_id: str, body: Json) -> Json:
         path = f"/api/v1/components/{quote(component_id, safe='')}"
         found: Json = await self.call("PUT", path, body)
+        return found
+
+    async def banners(self) -> Json:
+        found: Json = await self.call("GET", "/api/v1/banners")
+        return found
+
+    async def show_banner(self, body: Json) -> Json:
+        found: Json = await self.call("POST", "/api/v1/banners", body)
+        return found
+
+    async def clear_banner(self) -> Json:
+        found: Json = await self.call("DELETE", "/api/v1/banners")
         return found
 
 
@@ -149,3 +170,12 @@ class LocalNotices(NoticeClient):
 
     async def set_component(self, component_id: str, body: Json) -> Json:
         return await self._changed(self.ops.set_component(component_id, body, self.author))
+
+    async def banners(self) -> Json:
+        return await self.ops.banners()
+
+    async def show_banner(self, body: Json) -> Json:
+        return await self._changed(self.ops.show_banner(body, self.author))
+
+    async def clear_banner(self) -> Json:
+        return await self._changed(self.ops.clear_banner(self.author))

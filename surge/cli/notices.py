@@ -1,5 +1,6 @@
-"""``surge notice list|show|draft|preview|publish|update|resolve|maintenance`` and
-``surge components [set ID STATUS]``: status notices by hand. Tables for people, ``--json``
+"""``surge notice list|show|draft|preview|publish|update|resolve|maintenance``,
+``surge components [set ID STATUS]`` and ``surge banner [show|clear]``: status notices by
+hand. Tables for people, ``--json``
 for scripts (the HTTP API's shapes); through a server with ``--server`` or on the store."""
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from surge.cli import render
 from surge.cli.backend import Backend, CliError, Json
 from surge.cli.notice_client import NoticeClient
 from surge.cli.render import out
-from surge.notices.model import Audience, ComponentStatus, Impact, NoticeKind, NoticeState
+from surge.notices.model import (
+    Audience,
+    ComponentStatus,
+    Impact,
+    NoticeKind,
+    NoticeState,
+    Severity,
+)
 
 Work = Callable[[Backend], Awaitable[int]]
 STYLE = {
@@ -33,6 +41,9 @@ STYLE = {
     "completed": "green",
     "draft": "magenta",
     "published": "green",
+    "info": "cyan",
+    "warning": "yellow",
+    "critical": "bold red",
 }
 
 
@@ -111,6 +122,16 @@ def add_parser(
     set_one.add_argument("id", metavar="ID")
     set_one.add_argument("status", choices=_values(ComponentStatus))
 
+    banner = sub.add_parser("banner", parents=[parent], help="the website and app banner")
+    banner_actions = banner.add_subparsers(dest="banner_command", metavar="ACTION")
+    show_banner = banner_actions.add_parser("show", parents=[parent], help="show a banner")
+    show_banner.add_argument("--script", required=True, help="an approved script's id")
+    show_banner.add_argument("--var", "-v", action="append", default=[], metavar="KEY=VALUE")
+    show_banner.add_argument("--severity", choices=_values(Severity), default="warning")
+    show_banner.add_argument("--link", default="", help="an http(s) URL or a path, e.g. /help")
+    show_banner.add_argument("--expires", metavar="DURATION", help="hide it after this, e.g. 2h")
+    banner_actions.add_parser("clear", parents=[parent], help="clear every banner shown now")
+
 
 def _pairs(pairs: list[str], flag: str) -> dict[str, str]:
     found: dict[str, str] = {}
@@ -136,6 +157,8 @@ def body_of(args: argparse.Namespace) -> Json:
 
 
 def command(args: argparse.Namespace) -> Work:
+    if args.command == "banner":
+        return _banner(args)
     if args.command == "components":
         if args.components_command == "set":
             return _set_component(args.id, args.status, args.json)
@@ -316,3 +339,41 @@ def _set_component(component_id: str, status: str, as_json: bool) -> Work:
         return 0
 
     return work
+
+
+def _banner(args: argparse.Namespace) -> Work:
+    async def work(backend: Backend) -> int:
+        client = backend.notices()
+        if args.banner_command == "show":
+            body: Json = {"script": args.script, "vars": _pairs(args.var, "--var"),
+                          "severity": args.severity, "link": args.link}  # fmt: skip
+            if args.expires:
+                body["expires"] = args.expires
+            found = await client.show_banner(body)
+            shown = [found]
+        elif args.banner_command == "clear":
+            found = await client.clear_banner()
+            ids = ", ".join(str(item) for item in found["cleared"])
+            shown = []
+            message = f"cleared banner {ids}" if ids else "no banner was shown"
+        else:
+            found = await client.banners()
+            shown = [found["active"]] if found["active"] else []
+            message = "no banner is shown"
+        if args.json:
+            render.print_json(found)
+        elif not shown:
+            out.print(message, markup=False)
+        for item in [] if args.json else shown:
+            _print_banner(item)
+        return 0
+
+    return work
+
+
+def _print_banner(item: Json) -> None:
+    out.print(Text.assemble(f"banner {item['id']} ", _styled(item["severity"])))
+    for locale, text in item["text"].items():
+        out.print(f"  {locale}: {text}", markup=False)
+    if item["expires_at"]:
+        out.print(f"  until {render.when(item['expires_at'])}", markup=False)

@@ -10,10 +10,11 @@ notice, 400), ``ScriptError`` (vars that do not fit, or a text that breaks a rul
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from surge.audit.changes import Change
+from surge.durations import DurationError, parse_duration
 from surge.notices import serialize
 from surge.notices.model import (
     Audience,
@@ -22,8 +23,9 @@ from surge.notices.model import (
     NoticeChange,
     NoticeKind,
     NoticeState,
+    Severity,
 )
-from surge.notices.service import Draft, NoticeError, Notices
+from surge.notices.service import Draft, NoticeError, Notices, link_problem
 from surge.playbook.messages import show
 
 Json = dict[str, Any]
@@ -33,6 +35,7 @@ NEW_FIELDS = ("script", "vars", "state", "components", "impact", "audience", "ki
               "window", "draft")  # fmt: skip
 VERSION_FIELDS = ("script", "vars", "state", "components", "impact", "draft")
 RESOLVE_FIELDS = ("script", "vars", "components", "impact")
+BANNER_FIELDS = ("script", "vars", "severity", "link", "expires")
 _FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -249,3 +252,52 @@ class NoticeOps:
         component = self.notices.components[component_id]
         change = Change("component.set", f"component:{component_id}", {"status": status.value})
         return serialize.component(component, state), change
+
+    # -- the banner --
+
+    async def banners(self, limit: int = 20) -> Json:
+        """The banner shown now (or null), and the latest banners, newest first."""
+        now = self.notices.engine.clock()
+        found = await self.notices.store.banners(limit)
+        active = next((item for item in found if item.active(now)), None)
+        return {
+            "active": serialize.banner(active) if active else None,
+            "banners": [serialize.banner(item) for item in found],
+        }
+
+    async def show_banner(self, body: Mapping[str, Any], by: str) -> Changed:
+        known = ", ".join(BANNER_FIELDS)
+        problems = [
+            f"unknown field {show(k)}; known: {known}" for k in body if k not in BANNER_FIELDS
+        ]
+        script, variables, link = body.get("script"), body.get("vars", {}), body.get("link", "")
+        if not isinstance(script, str) or not script:
+            problems.append("script must be the id of an approved script")
+        if not isinstance(variables, dict):
+            problems.append("vars must be a mapping of the script's variables")
+        if not isinstance(link, str):
+            problems.append("link must be an http(s) URL or a path")
+        elif (problem := link_problem(link)) is not None:
+            problems.append(problem)
+        severity = _choice(body.get("severity", "warning"), Severity, "severity", problems)
+        expires_at = None
+        if body.get("expires") is not None:
+            try:
+                seconds = parse_duration(body["expires"])
+            except (DurationError, TypeError):
+                problems.append("expires must be a duration such as 30m or 2h")
+            else:
+                expires_at = self.notices.engine.clock() + timedelta(seconds=seconds)
+        if problems or severity is None:
+            raise NoticeError(problems)
+        banner, _ = await self.notices.show_banner(
+            str(script), dict(variables), severity=severity, by=by, link=str(link),
+            expires_at=expires_at,
+        )  # fmt: skip
+        shown = serialize.banner(banner)
+        return shown, Change("banner.show", f"banner:{banner.id}", {"script": banner.script_id})
+
+    async def clear_banner(self, by: str) -> Changed:
+        cleared = await self.notices.clear_banner(by=by)
+        ids = [item.id for item in cleared]
+        return {"cleared": ids}, Change("banner.clear", "banner", {"cleared": ids})

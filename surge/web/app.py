@@ -14,6 +14,7 @@ from surge.web import (
     alerts,
     api,
     audit,
+    banners,
     console,
     health,
     links,
@@ -67,6 +68,7 @@ def app_for(state: Runtime, *, run_engine: bool = True) -> web.Application:
     app.add_routes(public.routes)
     app[public.PUBLIC_PAGES] = pages = public_pages(state)
     app.add_routes(notices.routes)
+    app.add_routes(banners.routes)
     state.plugins.web_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

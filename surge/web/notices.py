@@ -110,14 +110,14 @@ COMPONENT = Schema(
         "A component customers know by name, with its status now.",
     ),
 )
-_VARS = {"type": "object", "description": "the script's variables: values, never templates"}
+VARS = {"type": "object", "description": "the script's variables: values, never templates"}
 _CHOICE = {
     "state": {"enum": [item.value for item in NoticeState]},
     "impact": {"enum": [item.value for item in Impact]},
 }
 _VERSION_PROPERTIES: dict[str, Any] = {
     "script": {**TEXT, "description": "an approved script's id"},
-    "vars": _VARS,
+    "vars": VARS,
     **_CHOICE,
     "components": STATUSES,
     "draft": {"type": "boolean", "description": "keep it as a draft (default: publish)"},
@@ -149,7 +149,7 @@ RESOLVE_BODY = {
     "required": ["script"],
     "properties": {
         "script": {**TEXT, "description": "an approved script's id"},
-        "vars": _VARS,
+        "vars": VARS,
         "components": STATUSES,
         "impact": _CHOICE["impact"],
     },
@@ -169,7 +169,7 @@ CHANGE_ERRORS = {
 }
 
 
-def _ops(request: web.Request) -> NoticeOps:
+def ops_of(request: web.Request) -> NoticeOps:
     notices = runtime(request).engine.services.notices
     assert notices is not None  # the runtime always sets it
     return NoticeOps(notices)
@@ -186,7 +186,7 @@ async def _answered(call: Awaitable[T]) -> T | web.Response:
         return error_response(409, str(error))
 
 
-async def _changed(request: web.Request, call: Awaitable[Changed], status: int) -> web.Response:
+async def changed(request: web.Request, call: Awaitable[Changed], status: int) -> web.Response:
     found = await _answered(call)
     if isinstance(found, web.Response):
         return found
@@ -214,7 +214,7 @@ async def _changed(request: web.Request, call: Awaitable[Changed], status: int) 
     },
 )
 async def list_notices(request: web.Request) -> web.Response:
-    found = await _answered(_ops(request).list(dict(request.query)))
+    found = await _answered(ops_of(request).list(dict(request.query)))
     return found if isinstance(found, web.Response) else web.json_response(found)
 
 
@@ -234,7 +234,7 @@ async def list_notices(request: web.Request) -> web.Response:
     },
 )
 async def show_notice(request: web.Request) -> web.Response:
-    found = await _answered(_ops(request).show(record_id(request, "notice")))
+    found = await _answered(ops_of(request).show(record_id(request, "notice")))
     return found if isinstance(found, web.Response) else web.json_response(found)
 
 
@@ -250,7 +250,7 @@ async def show_notice(request: web.Request) -> web.Response:
         {
             "type": "object",
             "required": ["script"],
-            "properties": {"script": TEXT, "vars": _VARS},
+            "properties": {"script": TEXT, "vars": VARS},
             "additionalProperties": False,
         },
         "the script and its variables",
@@ -277,7 +277,7 @@ async def show_notice(request: web.Request) -> web.Response:
 )
 async def preview_notice(request: web.Request) -> web.Response:
     body = await json_body(request)
-    found = await _answered(_ops(request).preview(body))
+    found = await _answered(ops_of(request).preview(body))
     return found if isinstance(found, web.Response) else web.json_response(found)
 
 
@@ -294,7 +294,7 @@ async def preview_notice(request: web.Request) -> web.Response:
 )
 async def create_notice(request: web.Request) -> web.Response:
     body = await json_body(request)
-    return await _changed(request, _ops(request).create(body, principal(request).name), 201)
+    return await changed(request, ops_of(request).create(body, principal(request).name), 201)
 
 
 @routes.post("/api/v1/notices/{id}/versions")
@@ -316,7 +316,7 @@ async def add_version(request: web.Request) -> web.Response:
     notice_id = record_id(request, "notice")
     body = await json_body(request)
     author = principal(request).name
-    return await _changed(request, _ops(request).add_version(notice_id, body, author), 201)
+    return await changed(request, ops_of(request).add_version(notice_id, body, author), 201)
 
 
 @routes.post("/api/v1/notices/{id}/resolve")
@@ -343,7 +343,7 @@ async def resolve_notice(request: web.Request) -> web.Response:
     notice_id = record_id(request, "notice")
     body = await json_body(request)
     author = principal(request).name
-    return await _changed(request, _ops(request).resolve(notice_id, body, author), 201)
+    return await changed(request, ops_of(request).resolve(notice_id, body, author), 201)
 
 
 @routes.post("/api/v1/notices/{id}/versions/{number}/publish")
@@ -365,7 +365,7 @@ async def publish_draft(request: web.Request) -> web.Response:
     notice_id = record_id(request, "notice")
     number = record_id(request, "version", "number")
     by = principal(request).name
-    return await _changed(request, _ops(request).publish(notice_id, number, by), 200)
+    return await changed(request, ops_of(request).publish(notice_id, number, by), 200)
 
 
 @routes.get("/api/v1/components")
@@ -379,7 +379,7 @@ async def publish_draft(request: web.Request) -> web.Response:
     },
 )
 async def list_components(request: web.Request) -> web.Response:
-    return web.json_response(await _ops(request).components())
+    return web.json_response(await ops_of(request).components())
 
 
 @routes.put("/api/v1/components/{id}")
@@ -411,4 +411,4 @@ async def set_component(request: web.Request) -> web.Response:
     body: dict[str, Any] = await json_body(request)
     component_id = request.match_info["id"]
     by = principal(request).name
-    return await _changed(request, _ops(request).set_component(component_id, body, by), 200)
+    return await changed(request, ops_of(request).set_component(component_id, body, by), 200)

@@ -362,10 +362,14 @@ async def remove_subscriber(request: web.Request) -> web.Response:
     responses={
         200: Answer(
             "deliveries, oldest first", record({"deliveries": {"type": "array", "items": DELIVERY}})
-        )
+        ),
+        404: "no such notice",
     },
 )
 async def notice_deliveries(request: web.Request) -> web.Response:
     notice_id = record_id(request, "notice")
-    found = await delivery_list(runtime(request).store, notice_id)
+    state = runtime(request)
+    found = await delivery_list(state.store, notice_id)
+    if not found and await state.store.notice(notice_id) is None:
+        return error_response(404, f"no notice {notice_id}")
     return web.json_response({"deliveries": found})

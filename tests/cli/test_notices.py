@@ -132,3 +132,21 @@ async def test_notices_through_a_server(tmp_path, config, aiohttp_server):
     assert code == 1 and "no notice 7" in output
     [entry] = await app[RUNTIME].audit.entries(AuditQuery(action="notice.*"))
     assert (entry.action, entry.actor) == ("notice.publish", "lee")
+
+
+async def test_the_banner_by_hand_on_the_store(tmp_path, config):
+    path = write_config(tmp_path, config.store)
+    code, output = await surge(
+        "scripts", "approve", "traffic-banner", "--by", "lee", "--config", path
+    )
+    code, output = await surge(
+        "banner", "show", "--script", "traffic-banner", "-v", "self_service=帮助中心",
+        "--link", "/help", "--expires", "2h", "--config", path,
+    )  # fmt: skip
+    assert code == 0 and "banner 1 warning" in output and "帮助中心" in output, output
+    code, output = await surge("banner", "--json", "--config", path)
+    assert json.loads(output)["active"]["link"] == "/help"
+    code, output = await surge("banner", "clear", "--config", path)
+    assert code == 0 and "cleared banner 1" in output, output
+    code, output = await surge("banner", "--config", path)
+    assert code == 0 and "no banner is shown" in output, output

@@ -105,9 +105,16 @@ async def test_a_draft_is_approved_from_slack_and_each_version_updates_the_messa
     )
     assert (len(comms.messages), len(agents.messages)) == (1, 1)
     assert "v2 · identified" in str(agents.messages[0]["blocks"])
-    stored = await runtime.store.channel_notice(notice.id, "agents")
-    assert stored.state is MessageState.SENT and (stored.version, stored.published) == (2, True)
-    assert stored.ref == shown["ts"]
+
+    async def kept() -> bool:  # written just after Slack answered
+        stored = await runtime.store.channel_notice(notice.id, "agents")
+        return stored.state is MessageState.SENT and (stored.version, stored.published) == (
+            2,
+            True,
+        )
+
+    await eventually(kept, what="the version shown kept in the store")
+    assert (await runtime.store.channel_notice(notice.id, "agents")).ref == shown["ts"]
 
     again = await approve(client, fake_slack, f"{notice.id}:1", PEOPLE["mei"])
     assert "is published already" in again
@@ -151,17 +158,17 @@ async def test_a_steps_channels_show_its_notice_in_the_incident_room(
     await wait_settled(runtime, incident.id)
     room = fake_slack.by_name(f"inc-{incident.id}-outage")
 
-    async def shown_twice() -> bool:
-        stored = await runtime.store.channel_notice(1, "incident-room")
-        return stored is not None and stored.version == 2
+    async def shown_twice() -> bool:  # the note comes just after the record
+        entries = [e.message for e in await runtime.store.timeline(incident.id)]
+        return "incident-room: notice 1 version 2 shown (published)" in entries
 
-    await eventually(shown_twice, what="both versions in the room")
+    await eventually(shown_twice, within=15, what="both versions in the room")
+    stored = await runtime.store.channel_notice(1, "incident-room")
+    assert stored is not None and stored.version == 2
     notices = [m for m in room.messages if "notice:" in str(m.get("metadata"))]
     assert len(notices) == 1 and notices[0].get("edited")
     assert "16:00" in str(notices[0]["blocks"])
     assert len(fake_slack.by_name("cs-agents").messages) == 1  # bound: published ones
-    entries = [e.message for e in await runtime.store.timeline(incident.id)]
-    assert "notice 1 version 2 shown (published)" in entries
 
 
 async def test_a_version_slack_refused_is_kept_failed_and_the_next_one_is_shown(

@@ -177,6 +177,8 @@ async def test_staff_list_and_remove_subscribers_and_see_deliveries(
     assert (await response.json())["deliveries"] == deliveries
     assert [item["state"] for item in deliveries] == ["sent"]  # the pending address: nothing
     assert secret not in await response.text()
+    missing = await client.get("/api/v1/notices/99/deliveries", headers=token("comms"))
+    assert missing.status == 404 and (await missing.json())["error"] == "no notice 99"
 
     ann = next(item for item in shown["subscribers"] if item["kind"] == "email")
     removed = await client.delete(f"/api/v1/subscribers/{ann['id']}", headers=token("comms"))

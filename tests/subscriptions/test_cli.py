@@ -58,7 +58,7 @@ async def test_subscribers_are_listed_removed_and_their_deliveries_shown(
     [delivery] = json.loads(output)["deliveries"]
     assert delivery["ref"] == "HTTP 200" and delivery["state"] == "sent"
     code, output = await run_surge("subscribers", "deliveries", "9", "--config", config)
-    assert code == 0 and "delivered to no subscriber" in output
+    assert code == 1 and "no notice 9" in output
 
     webhook = page["subscribers"][0]["id"]
     code, output = await run_surge("subscribers", "remove", str(webhook), "--config", config)

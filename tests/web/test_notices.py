@@ -165,3 +165,33 @@ async def test_a_maintenance_is_created_with_its_window(client, auth):
     assert notice["window"] == {
         "starts_at": "2030-03-02T18:00:00+00:00", "ends_at": "2030-03-02T20:00:00+00:00",
     }  # fmt: skip
+
+
+async def test_comms_show_and_clear_a_banner_by_hand(client, auth):
+    body = {"script": "traffic-banner", "vars": {"self_service": "帮助中心"}, "link": "/help",
+            "severity": "critical", "expires": "2h"}  # fmt: skip
+    refused = await client.post("/api/v1/banners", json=body, headers=auth("responder"))
+    assert refused.status == 403
+    shown = await client.post("/api/v1/banners", json=body, headers=auth("comms"))
+    assert shown.status == 201, await shown.text()
+    banner = await shown.json()
+    assert banner["severity"] == "critical" and "帮助中心" in banner["text"]["zh-CN"]
+    assert banner["expires_at"] is not None and banner["shown_by"] == "comms-token"
+    listed = await (await client.get("/api/v1/banners", headers=auth("viewer"))).json()
+    assert listed["active"]["id"] == banner["id"]
+    bad = await client.post(
+        "/api/v1/banners", json={**body, "link": "javascript:alert(1)", "expires": "soon"},
+        headers=auth("comms"),
+    )  # fmt: skip
+    assert bad.status == 400
+    assert (await bad.json())["problems"] == [
+        "a banner's link must be an http(s) URL or a path starting with /; "
+        "got 'javascript:alert(1)'",
+        "expires must be a duration such as 30m or 2h",
+    ]
+    cleared = await client.delete("/api/v1/banners", headers=auth("comms"))
+    assert cleared.status == 200 and (await cleared.json()) == {"cleared": [banner["id"]]}
+    listed = await (await client.get("/api/v1/banners", headers=auth("viewer"))).json()
+    assert listed["active"] is None and listed["banners"][0]["cleared_by"] == "comms-token"
+    entries = await client.app[RUNTIME].audit.entries(AuditQuery(action="banner.*"))
+    assert [entry.action for entry in reversed(entries)] == ["banner.show", "banner.clear"]

@@ -94,7 +94,8 @@ async def populate(runtime: Runtime) -> None:
         0, SubscriberKind.EMAIL, "world@example.com", "en", (), SubscriberState.ACTIVE, now, "k"
     )
     assert (await runtime.store.add_subscriber(subscriber))[0].id == 1
-    await approve(runtime.store, scripts.get("outage-resolved"), "lead", now)
+    for script in ("outage-resolved", "traffic-banner"):
+        await approve(runtime.store, scripts.get(script), "lead", now)
     notices = runtime.engine.services.notices
     assert notices is not None
     first = Draft("outage-initial", SCRIPT_VARS, components={"web-chat": MAJOR}, incident_id=1)
