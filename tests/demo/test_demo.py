@@ -38,6 +38,8 @@ def test_demo_fast_plays_all_three_scenarios_to_resolve(
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert re.search(r"token +surge_demo_\S+ +\(role admin\)", text)
+    assert re.search(r"status page +http://127\.0\.0\.1:\d+/status\n", text)
+    assert re.search(r"console +http://127\.0\.0\.1:\d+/console/\n", text)
     for playbook in ("system-outage", "traffic-peak", "complaint-surge"):
         assert re.search(rf"#\d {playbook} +opened: .* triggered \(metric\)", text), playbook
         assert re.search(rf"#\d {playbook}: opened at .*; now resolved", text), playbook

@@ -87,6 +87,7 @@ async def test_complaint_surge_from_the_alert_to_the_room_archived(
     await world.run(incident, "statement-approved", RunStatus.WAITING)
     await asyncio.sleep(1.5)
     assert await world.notice_versions(incident) == []  # nothing published unapproved
+    assert (await world.public("/api/v2/incidents/unresolved.json"))["incidents"] == []
     code, said = await run_surge(
         "scripts", "approve", "complaint-statement", "--by", "mei", "--config", str(world.config)
     )
@@ -98,6 +99,13 @@ async def test_complaint_surge_from_the_alert_to_the_room_archived(
     assert statement.published_at and approved.finished_at
     assert statement.published_at >= approved.finished_at
     assert f"“{TOPIC}”" in statement.body["zh-CN"] and "24小时内" in statement.body["zh-CN"]
+    public = await world.eventually(
+        world.public_until(
+            "/api/v2/incidents/unresolved.json?lang=zh-CN", lambda b: b["incidents"]
+        ),
+        "the statement on the status page",
+    )
+    assert [item["name"] for item in public["incidents"]] == [f"关于“{TOPIC}”的说明"]
 
     exporter.set("cs_complaints_per_minute", 1, topic=TOPIC)  # back to its usual rate
     await world.status(incident, "resolved", within=25)

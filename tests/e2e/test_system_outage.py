@@ -51,9 +51,16 @@ async def test_system_outage_from_the_alert_to_the_room_archived(
     assert first.components == {"web-chat": "major_outage"} and first.published_at
     assert HOTLINE in first.body["zh-CN"] and HOTLINE in first.body["en"]
     assert first.title["zh-CN"] == "在线客服暂时无法使用"
-    view = await world.view()
-    assert {c.id: c.status for c in view.components}["web-chat"] == "major_outage"
-    assert [item.notice.id for item in view.incidents] == [first.notice_id]
+    # on the public status page and its Statuspage-compatible API
+    summary = await world.eventually(
+        world.public_until("/api/v2/summary.json?lang=zh-CN", lambda body: body["incidents"]),
+        "the notice on the status page",
+    )
+    assert _status_of(summary, "web-chat") == "major_outage"
+    [shown] = summary["incidents"]
+    assert shown["name"] == "在线客服暂时无法使用" and shown["status"] == "investigating"
+    assert HOTLINE in shown["incident_updates"][0]["body"]
+    assert "在线客服暂时无法使用" in await world.public("/status?lang=zh-CN")
     # the agents' script, with the hotline's number, pushed to the agents and pinned
     agents = world.slack.by_name("cs-agents")
     await world.eventually(
@@ -94,10 +101,19 @@ async def test_system_outage_from_the_alert_to_the_room_archived(
     versions = await world.notice_versions(incident)
     assert [(v.number, v.state) for v in versions] == [(1, "investigating"), (2, "resolved")]
     assert versions[1].script_id == "outage-recovered" and "已恢复正常" in versions[1].body["zh-CN"]
-    view = await world.view()
-    assert {c.id: c.status for c in view.components}["web-chat"] == "operational"
-    assert view.incidents == () and [item.notice.id for item in view.resolved] == [first.notice_id]
+    summary = await world.eventually(
+        world.public_until("/api/v2/summary.json", lambda body: not body["incidents"]),
+        "the status page back to normal",
+    )
+    assert _status_of(summary, "web-chat") == "operational"
+    history = await world.public("/api/v2/incidents.json?lang=en")
+    [closed] = [item for item in history["incidents"] if item["id"] == str(first.notice_id)]
+    assert closed["status"] == "resolved" and "works again" in closed["incident_updates"][0]["body"]
     assert not agents.is_archived  # a fixed channel is never archived
+
+
+def _status_of(summary: dict[str, Any], component: str) -> str:
+    return str(next(c["status"] for c in summary["components"] if c["id"] == component))
 
 
 async def _ivr(world: E2E, event: str) -> dict[str, Any] | None:

@@ -7,13 +7,11 @@ the alert resolves, switches capacity off and stands the agents down."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
 from integration.services import Exporter
 
 from e2e.conftest import Start
 from e2e.world import CALL_IN, E2E, has_text, holds
-from surge.notices.view import StatusView
 from surge.rota.oncall import standby_available
 from surge.staffing.plan import Demand, plan
 from surge.store.records import RunStatus
@@ -66,12 +64,12 @@ async def test_traffic_peak_from_the_alert_to_stand_down(exporter: Exporter, sta
     up = await world.eventually(lambda: _capacity(world, "up"), "capacity on")
     assert up["incident"] == incident
     # the banner on the website and in the app: come back later, or use self-service
-    view = await world.eventually(_banner_shown(world), "the banner")
-    assert view.banner is not None and view.banner.severity == "warning"
-    assert "错峰" in view.banner.in_locale("zh-CN") and "self-service" in view.banner.in_locale(
-        "en"
+    shown = await world.eventually(
+        world.public_until("/banner.json", lambda body: body["banner"] is not None), "banner"
     )
-    assert view.banner.link == "https://help.example.com"
+    banner = shown["banner"]
+    assert banner["severity"] == "warning" and banner["link"] == "https://help.example.com"
+    assert "错峰" in banner["text"]["zh-CN"] and "self-service" in banner["text"]["en"]
     # the agents' script pushed to the agents' Slack channel and pinned
     agents = world.slack.by_name("cs-agents")
     await world.eventually(lambda: has_text(agents.messages, "自助服务"), "the script on Slack")
@@ -109,21 +107,15 @@ async def test_traffic_peak_from_the_alert_to_stand_down(exporter: Exporter, sta
     down = await world.eventually(lambda: _capacity(world, "down"), "capacity off")
     assert down["incident"] == incident
     await world.eventually(lambda: has_text(agents.messages, "话务高峰已结束"), "stand-down")
-    assert (await world.view()).banner is None  # cleared
+    await world.eventually(  # the banner cleared
+        world.public_until("/banner.json", lambda body: body["banner"] is None), "no banner"
+    )
     failed = [(r.step_id, r.error) for r in runs if r.status is RunStatus.FAILED]
     assert failed == []
     kinds = await world.kinds(incident)
     assert kinds.count("callin.accepted") == asked - 1 and "callin.declined" in kinds
     resolved = [e for e in await world.timeline(incident) if e.data.get("status") == "resolved"]
     assert resolved[0].actor == "alertmanager"
-
-
-def _banner_shown(world: E2E) -> Callable[[], Awaitable[StatusView | None]]:
-    async def shown() -> StatusView | None:
-        view = await world.view()
-        return view if view.banner is not None else None
-
-    return shown
 
 
 async def _capacity(world: E2E, action: str) -> dict[str, object] | None:

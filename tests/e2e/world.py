@@ -30,7 +30,6 @@ from support.smtp import Received, SmtpServer
 
 from surge.config import load_config
 from surge.notices.model import NoticeVersion
-from surge.notices.view import StatusView
 from surge.runtime import Runtime, build_runtime
 from surge.scripts.approval import approve
 from surge.store.records import RunStatus, StepRun, TimelineEntry
@@ -164,11 +163,22 @@ class E2E:
 
         return await self.eventually(arrived, f"{count} mails {subjects!r}")
 
-    async def view(self) -> StatusView:
-        """What the public pages show now (the notices' read model)."""
-        notices = self.runtime.engine.services.notices
-        assert notices is not None
-        return await notices.view()
+    async def public(self, path: str) -> Any:
+        """A public page (no token), as customers and their widgets read it: JSON for
+        ``.json``, else the text."""
+        async with self.http.get(f"{self.url}{path}") as answer:
+            assert answer.status == 200, f"GET {path}: {answer.status}"
+            return await answer.json() if ".json" in path else await answer.text()
+
+    def public_until(self, path: str, check: Callable[[Any], bool]) -> Callable[[], Awaitable[Any]]:
+        """For ``eventually``: the public page once ``check`` holds for it (the pages are
+        rebuilt from a snapshot a moment after a change)."""
+
+        async def read() -> Any:
+            found = await self.public(path)
+            return found if check(found) else None
+
+        return read
 
     async def notice_versions(self, incident: int) -> list[NoticeVersion]:
         """Every version of the incident's notices, oldest first."""

@@ -175,3 +175,36 @@ async def test_a_component_status_set_by_hand_bumps_the_revision(notices):
     assert await notices.revision() == before + 1
     [app] = [item for item in (await notices.view()).components if item.id == "app"]
     assert app.status is ComponentStatus.DEGRADED_PERFORMANCE
+
+
+async def test_a_rerun_tells_the_plugins_only_what_the_first_run_did_not(
+    make_runtime, notices_config
+):
+
+    from surge.plugin import hookimpl
+
+    told: list[tuple[int, int]] = []
+
+    class Subscriber:
+        name = "subscriber"
+
+        @hookimpl
+        async def surge_notice_published(self, notice: Any, version: Any) -> None:
+            told.append((notice.id, version.number))
+
+    runtime = await make_runtime(start=False, config=notices_config, plugins=[Subscriber()])
+    await approve_all(runtime)
+    notices = runtime.engine.services.notices
+    # the first run stored its version and died before the hook ran
+    made, version = await notices._make(outage(), "playbook", None, "7:steps:notice")
+    stored = await runtime.store.add_notice_version(made, version, publish=True)
+    again = await notices.publish_new(outage(), author="playbook", key="7:steps:notice")
+    assert not again.created and again.version.number == stored.version.number
+    await runtime.engine.events.drain()
+    assert told == [(stored.notice.id, 1)]
+    [announced] = await notices.versions(stored.notice.id)
+    assert announced.announced_at is not None
+    await notices.publish_new(outage(), author="playbook", key="7:steps:notice")  # once more
+    await runtime.engine.events.drain()
+    assert told == [(stored.notice.id, 1)]  # announced already: not told twice
+    assert len(await runtime.store.notices()) == 1

@@ -39,6 +39,13 @@ def _notices(ctx: ActionContext) -> Notices:
 
 
 def _draft(ctx: ActionContext) -> Draft:
+    try:
+        return _read_draft(ctx)
+    except ValueError as error:  # a status a template rendered into something else
+        raise ActionError(str(error), retryable=False) from None
+
+
+def _read_draft(ctx: ActionContext) -> Draft:
     args = ctx.args
     return Draft(
         script=str(args["script"]),
@@ -158,7 +165,7 @@ def _check_components(args: Mapping[str, Any]) -> list[str]:
     return [
         f"components.{name}: {value!r} is not one of {', '.join(allowed)}"
         for name, value in components.items()
-        if str(value) not in allowed
+        if str(value) not in allowed and "{{" not in str(value)  # a template: checked rendered
     ]
 
 
