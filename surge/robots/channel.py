@@ -40,9 +40,9 @@ from surge.durations import format_duration
 from surge.robots.mentions import Mention, MentionTarget, resolve
 from surge.robots.queue import Hold, robot_queue
 from surge.robots.robot import Body, Robot
-from surge.robots.split import measure_of, split_text, truncate
+from surge.robots.split import split_text, truncate
 from surge.robots.texts import text
-from surge.rota.model import Rota
+from surge.rota.model import Person, Rota
 
 TITLE_LIMIT = 64  # characters of a title (notification line, card header)
 Session = Callable[[], aiohttp.ClientSession]
@@ -82,13 +82,33 @@ class RobotChannel(ChannelProvider):
     # -- rooms --
 
     async def open(self, request: OpenRequest) -> Room:
-        """The fixed group. On-call people to invite (``invite_oncall``) cannot be added
-        to a group by a robot: they are mentioned in the first summary instead, and
-        those the platform has no id for are named ``missing``."""
-        people = [person.id for person in request.people if self.robot.mention(person)]
-        missing = [person.id for person in request.people if person.id not in people]
-        data = {"platform": self.robot.platform, "mention": people, "missing": missing}
+        """The fixed group. A robot cannot add people to a group: the on-call people to
+        invite (``invite_oncall``) are mentioned in the first summary instead (``invited``),
+        and those the platform has no id for are ``missing``."""
+        invited, missing = self._split(request.people)
+        data = {
+            "platform": self.robot.platform,
+            "incident": request.incident.id,
+            "invited": invited,
+            "missing": missing,
+        }
         return Room(self.group, self.group, created=False, data=data)
+
+    async def invite_people(self, room: Room, people: Sequence[Person]) -> dict[str, list[str]]:
+        """Someone paged after the room opened: mentioned in the group, as an invitation."""
+        invited, missing = self._split(people)
+        mentions = [found for person in people if (found := self.robot.mention(person))]
+        if mentions and (incident := room.data.get("incident")) is not None:
+            locale = self.settings.locale
+            names = "、".join(person.name for person in people if person.id in invited)
+            body = text("join", locale, names=self.robot.defuse(names))
+            await self.send(int(incident), text("join_title", locale), body, mentions)
+        return {"invited": invited, "missing": missing}
+
+    def _split(self, people: Sequence[Person]) -> tuple[list[str], list[str]]:
+        """The rota ids of ``people`` this platform can mention, and of those it cannot."""
+        invited = [person.id for person in people if self.robot.mention(person)]
+        return invited, [person.id for person in people if person.id not in invited]
 
     # -- messages --
 
@@ -176,7 +196,7 @@ class RobotChannel(ChannelProvider):
         rota = self.rota()
         if rota is None:
             return []
-        people = [rota.people[p] for p in room.data.get("mention") or [] if p in rota.people]
+        people = [rota.people[p] for p in room.data.get("invited") or [] if p in rota.people]
         return [found for person in people if (found := self.robot.mention(person))]
 
 
@@ -236,13 +256,13 @@ def summary_lines(robot: Robot, summary: Summary, locale: str) -> list[str]:
 def fit(robot: Robot, body: str, mention: str, locale: str) -> list[str]:
     """``body`` in parts within the robot's limit, the first with room for ``mention``
     and every part, when there are several, labelled "(part 2 of 3)"."""
-    size = measure_of(robot.measure)
+    size = robot.size
     label = size(text("part", locale, n=99, total=99)) + 2
     extra = size(mention) + 2 if mention else 0
     whole = body + (f"\n\n{mention}" if mention else "")
     if size(whole) <= robot.limit:
         return [whole]
-    parts = split_text(body, robot.limit - label - extra, robot.measure)
+    parts = split_text(body, robot.limit - label - extra, robot.size)
     total = len(parts)
     labelled = [
         f"{part}\n{text('part', locale, n=n, total=total)}" for n, part in enumerate(parts, 1)

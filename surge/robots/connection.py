@@ -87,14 +87,27 @@ def read_url(node: YNode, check: Checker, what: str) -> str | None:
 
 
 class RobotConnection(ProviderConnection):
+    """``platform``'s channels: each with its robot's ``TOKEN_KEY`` (or ``…_env``) and,
+    for platforms that sign, an optional ``secret``; ``make`` builds the robot."""
+
     platform = ""
-    keys: tuple[str, ...] = ()  # the platform's own channel keys
+    default_url = ""  # the platform's API, unless plugins.PLATFORM.base_url says otherwise
+    app_keys: tuple[str, ...] = ()  # the keys of plugins.PLATFORM.app
+    token_key = "token"  # the channel key of the robot's webhook key or token
+    signed = False  # the channel may give the robot's signing secret
 
     def __init__(self, config: Config, check: Checker) -> None:
         self.config = config
+        self.settings = read_platform(config, self.platform, self.default_url, self.app_keys, check)
         self._http: aiohttp.ClientSession | None = None
         self._rota: Rota | None = None
         self._rota_loaded = False
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The platform's own channel keys."""
+        secret = ("secret", "secret_env") if self.signed else ()
+        return (self.token_key, f"{self.token_key}_env", *secret)
 
     def http(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
@@ -109,6 +122,9 @@ class RobotConnection(ProviderConnection):
         return self._rota
 
     @abstractmethod
+    def make(self, token: Secret, secret: Secret | None, rate: RateLimit | None) -> Robot:
+        """The platform's robot for a channel's token and secret."""
+
     def robot(
         self,
         binding: ChannelBinding,
@@ -116,7 +132,17 @@ class RobotConnection(ProviderConnection):
         check: Checker,
         rate: RateLimit | None,
     ) -> Robot | None:
-        """The platform's robot from the channel's own keys; problems to ``check``."""
+        """The robot from the channel's own keys; problems to ``check``."""
+        what = f"channels.{binding.name}"
+        token = read_secret(binding.node, fields, self.token_key, check, what, required=True)
+        secret = None
+        if self.signed:
+            secret = read_secret(binding.node, fields, "secret", check, what, required=False)
+        if token is None:
+            return None
+        robot = self.make(token, secret, rate)
+        robot.timeout = self.settings.timeout
+        return robot
 
     def read(self, binding: ChannelBinding, check: Checker) -> tuple[Robot, GroupSettings] | None:
         what = f"channels.{binding.name}"

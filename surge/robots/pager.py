@@ -24,7 +24,8 @@ import aiohttp
 from surge.channels.provider import ChannelError
 from surge.paging.spec import Page, PagerError, PagerSpec
 from surge.robots.channel import deliver
-from surge.robots.robot import Platform, Robot, RobotError
+from surge.robots.connection import PlatformSettings, RobotConnection, read_platform
+from surge.robots.robot import Platform, Request, Robot, RobotError
 from surge.robots.texts import text
 from surge.rota.model import Person
 from surge.scripts.model import LOCALES
@@ -33,7 +34,6 @@ from surge.yamlpos import YNode
 
 if TYPE_CHECKING:
     from surge.config import Config
-    from surge.robots.connection import RobotConnection
 
 Clock = Callable[[], float]
 Fetch = Callable[[aiohttp.ClientSession], Awaitable[tuple[str, float]]]
@@ -66,13 +66,20 @@ class DirectMessages(Platform):
     notice, Feishu ``im/v1/messages``)."""
 
     token_codes: frozenset[int] = frozenset()  # "access token invalid or expired"
+    token_call = "gettoken"  # the token call's name in errors
+    token_field = "access_token"  # in the token's answer, and how long it is valid
+    expiry_field = "expires_in"
 
     def __init__(self) -> None:
         self.token = AccessToken(self.fetch_token)
 
     @abstractmethod
+    def token_request(self) -> Request:
+        """The request that gets a new access token from the app's credentials."""
+
     async def fetch_token(self, http: aiohttp.ClientSession) -> tuple[str, float]:
-        """A new access token from the app's credentials, and how long it is valid."""
+        answer = await self.call(http, self.token_request(), self.token_call)
+        return str(answer.get(self.token_field) or ""), float(answer.get(self.expiry_field) or 7200)
 
     @abstractmethod
     def recipient(self, person: Person, address: str) -> str | None:
@@ -202,13 +209,16 @@ def configure_pager(
 
 def pager_type(
     connection: type[RobotConnection],
-    app: Callable[[Config, Checker], DirectMessages | None],
+    read_app: Callable[[PlatformSettings, Checker], DirectMessages | None],
     description: str,
 ) -> PagerSpec:
-    """The pager type of a robot platform: ``app(config, check)`` reads its app, if any."""
+    """The pager type of a robot platform; ``read_app`` reads its app from the plugin's
+    settings (None without one)."""
 
     def configure(node: YNode, check: Checker, what: str, config: Config) -> RobotPager | None:
-        return configure_pager(node, check, what, config, connection, app(config, check))
+        kind = connection
+        settings = read_platform(config, kind.platform, kind.default_url, kind.app_keys, check)
+        return configure_pager(node, check, what, config, connection, read_app(settings, check))
 
     return PagerSpec(
         type=connection.platform, configure=configure, send=send_page, description=description

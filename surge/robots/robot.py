@@ -27,7 +27,7 @@ import aiohttp
 from surge.channels.provider import ChannelError
 from surge.robots.mentions import Mention, looks_like_mobile
 from surge.robots.queue import RateLimit, Throttled
-from surge.robots.split import Measure
+from surge.robots.split import Measure, measure_of
 from surge.rota.model import Person
 
 Body = dict[str, Any]
@@ -91,7 +91,7 @@ class Platform:
 class Robot(Platform, ABC):
     """One group robot of one platform (a webhook), as configured for a channel."""
 
-    limit: int = 4096  # of one message's text
+    limit: int = 4096  # of one message's text, counted by ``size``
     measure: Measure = "bytes"
     markdown: bool = True  # the text is markdown (else plain lines)
     default_rate = RateLimit(20, 60.0)
@@ -100,6 +100,10 @@ class Robot(Platform, ABC):
         self.identity = identity  # the queue's name for it: no secret in it
         self.rate = rate or self.default_rate
         self.throttle_wait = self.rate.per  # after "too many", the window has passed
+
+    def size(self, text: str) -> int:
+        """How much of ``limit`` ``text`` takes (a sum over its pieces)."""
+        return measure_of(self.measure)(text)
 
     @abstractmethod
     def mention(self, person: Person, address: str = "") -> Mention | None:

@@ -19,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-Measure = Literal["bytes", "chars"]
+# UTF-8 bytes, characters, or a platform's own count (it must add up over pieces: the
+# count of a text is the sum of its parts' counts)
+Measure = Literal["bytes", "chars"] | Callable[[str], int]
 ELLIPSIS = "…"
 FENCE = "```"
 _ATOM = re.compile(
@@ -38,6 +40,8 @@ _PARAGRAPH, _LINE, _SPACE, _ANY = 3, 2, 1, 0
 
 
 def measure_of(measure: Measure) -> Callable[[str], int]:
+    if callable(measure):
+        return measure
     if measure == "bytes":
         return lambda text: len(text.encode("utf-8"))
     return len

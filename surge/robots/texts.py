@@ -20,6 +20,12 @@ _TEXTS: dict[str, tuple[str, str, str]] = {  # key: (zh-CN, zh-TW, en)
     ),
     "summary": ("事件摘要", "事件摘要", "Incident summary"),
     "page": ("呼叫", "呼叫", "Page"),
+    "join_title": ("邀请加入", "邀請加入", "Joining the room"),
+    "join": (
+        "{names}：已呼叫您处理此事件，请在本群协同。",
+        "{names}：已呼叫您處理此事件，請在本群協同。",
+        "{names}: you were paged for this incident; please work on it in this group.",
+    ),
     "notice": ("状态通知", "狀態通知", "Status notice"),
     "notice_draft": (
         "草稿（第 {n} 版），待有发布权限的人审批",

@@ -90,6 +90,7 @@ async def test_an_exhausted_policy_repeats_then_gives_up(world, clock, start_wor
     recipients = [mail.recipients[0].split("@")[0] for mail in world.smtp.received]
     # the second round takes the standby person called least recently: cy, not bo again
     assert recipients == ["ann", "bo", "lee", "ann", "cy", "lee"]
+    await wait_for_run(runtime, incident.id, "after", RunStatus.SUCCEEDED)  # reads the result
     entries = await runtime.store.timeline(incident.id)
     assert any(e.kind == "page.exhausted" for e in entries)
     assert any(e.message == "paged: False" for e in entries)

@@ -4,6 +4,7 @@ webhook formats: the same tests, run on WeCom, DingTalk and Feishu."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from importlib import metadata
 
 import pytest
@@ -211,7 +212,7 @@ async def test_a_long_notice_is_split_without_breaking_a_character_or_markdown(
     platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
 ) -> None:
     chat = await Chat.start(platform, aiohttp_server)
-    limit = {"wecom": 4096, "dingtalk": 18000, "feishu": 15000}[platform]
+    limit = {"wecom": 4096, "dingtalk": 18000, "feishu": 18000}[platform]
     impact = "网页端和App均无法登录，部分用户无法查询订单、提交售后或联系人工客服；" * (
         limit // 100
     )
@@ -271,6 +272,10 @@ async def test_the_summary_is_posted_again_only_when_its_top_changes_naming_the_
     assert len(chat.shown("incident-room")) == 1  # the steps since changed no status
     await runtime.engine.change_status(incident.id, IncidentStatus.ACKNOWLEDGED, "cli:lead")
     await wait_settled(runtime, incident.id)
+    from support import waiting
+
+    # the summary is redrawn by the status hook, in the background
+    await waiting.eventually(lambda: len(chat.shown("incident-room")) == 2, what="the update")
     await runtime.engine.change_status(incident.id, IncidentStatus.RESOLVED, "cli:lead")
     await wait_for_run(runtime, incident.id, "bye", RunStatus.SUCCEEDED)
     first, acknowledged, resolved = (shown.text for shown in chat.shown("incident-room"))
@@ -320,13 +325,19 @@ async def test_a_published_notice_and_its_update_reach_the_group_as_new_messages
     assert {m for shown in notices() for m in shown.mentions} <= MENTIONED[platform]
     assert update.text.startswith("通知更新：第 2 版，取代第 1 版")
     assert "状态通知 #1 · 已查明原因" in update.text
-    shown = [
-        e.message for e in await runtime.store.timeline(incident.id) if e.kind == "channel.notice"
-    ]
-    assert shown == [
-        "notice 1 version 1 shown (published)",
-        "notice 1 version 2 shown (published)",
-    ]
+
+    async def shown() -> list[str]:
+        entries = await runtime.store.timeline(incident.id)
+        return [e.message for e in entries if e.kind == "channel.notice"]
+
+    await waiting.eventually(lambda: _two(shown()), what="both versions noted")
+    first_note, second_note = await shown()
+    assert first_note.endswith("notice 1 version 1 shown (published)")
+    assert second_note.endswith("notice 1 version 2 shown (published)")
+
+
+async def _two(found: Awaitable[list[str]]) -> bool:
+    return len(await found) == 2
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -363,3 +374,37 @@ async def test_the_on_call_people_a_room_invites_are_mentioned_in_its_first_summ
         )
     else:
         assert invited == "incident-room: invited the on-call people: 李伟, 王芳"
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_someone_paged_after_the_room_opened_is_mentioned_there_as_an_invitation(
+    platform, aiohttp_server, robot_runtime, write_playbook, wait_settled, monkeypatch
+) -> None:
+    from surge.channels.rooms import invite_paged
+
+    chat = await Chat.start(platform, aiohttp_server)
+    write_playbook(
+        "pb",
+        """
+        id: pb
+        title: 在线客服故障
+        steps:
+          - {id: room, action: channel.open, with: {channel: incident-room, name: outage,
+             invite_oncall: cs}}
+        """,
+    )
+    runtime = await robot_runtime(config(chat, monkeypatch, room_extra="group: 值班群"), PLUGINS)
+    incident = await runtime.engine.trigger("pb", {}, actor="test")
+    await wait_settled(runtime, incident.id)
+    rota = runtime.engine.services.rota
+    hub = runtime.engine.services.channels
+    assert rota is not None and hub is not None
+    before = len(chat.shown("incident-room"))
+    await invite_paged(hub, incident.id, [rota.people["chen-jie"]])  # the lead, paged later
+    [invitation] = chat.shown("incident-room")[before:]
+    assert invitation.text.startswith("陳傑：已呼叫您处理此事件，请在本群协同。")
+    lead = {"wecom": "chenjie", "dingtalk": "manager0003"}
+    assert invitation.mentions == (lead.get(platform, "ou_c3f0d9e1a2b3c4d5e6f7a8b9c0d1e2f3"),)
+    notes = [e.message for e in await runtime.store.timeline(incident.id)
+             if e.kind == "channel.invited"]  # fmt: skip
+    assert notes[-1] == "incident-room: invited the on-call people: 陳傑"

@@ -149,6 +149,11 @@ async def test_the_shipped_playbooks_run_on_each_chat_provider_by_config_alone(
             await _succeeded(runtime, incident.id, step, playbook)
     for channel in CHANNELS:
         assert _arrived(provider, far, channel) > 0, channel
-    assert smtp_server.received == [] or all(
-        "fallback@example.test" not in mail.recipients for mail in smtp_server.received
-    )  # nothing fell over to the e-mail backup
+    fell = [mail for mail in smtp_server.received if "fallback@example.test" in mail.recipients]
+    notes = [
+        (entry.incident_id, entry.message)
+        for incident in await runtime.store.list_incidents()
+        for entry in await runtime.store.timeline(incident.id)
+        if entry.kind.startswith("channel.")
+    ]
+    assert fell == [], "\n".join(map(str, notes))  # nothing fell over to the e-mail backup

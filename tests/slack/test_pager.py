@@ -272,6 +272,11 @@ async def test_whoever_is_paged_later_joins_the_room_opened_with_the_on_call_peo
     runtime.engine.wake()
     await paged(runtime, fake_slack, eventually, PEOPLE["ann"])
     await eventually(lambda: PEOPLE["ann"] in room.members, what="Ann in the room")
+
+    async def noted() -> bool:  # written just after Slack answered the invitation
+        notes = [e.message for e in await runtime.store.timeline(incident.id)]
+        return "incident-room: invited the on-call people: Ann" in notes
+
+    await eventually(noted, what="Ann's invitation on the timeline")
     notes = [e.message for e in await runtime.store.timeline(incident.id)]
     assert "incident-room: invited the on-call people: 薄波" in notes
-    assert "incident-room: invited the on-call people: Ann" in notes

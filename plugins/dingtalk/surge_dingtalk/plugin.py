@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from surge.channels.provider import ProviderType
-from surge.config import Config
 from surge.paging.spec import PagerSpec
 from surge.plugin import hookimpl
-from surge.robots.connection import read_platform
 from surge.robots.pager import pager_type
-from surge.yamlcheck import Checker
 from surge_dingtalk import __version__
-from surge_dingtalk.app import DingTalkApp, read_app
-from surge_dingtalk.robot import APP_KEYS, BASE_URL, DingTalkConnection
+from surge_dingtalk.app import read_app
+from surge_dingtalk.robot import DingTalkConnection
 
 __all__ = ["__version__"]
-
-
-def app(config: Config, check: Checker) -> DingTalkApp | None:
-    return read_app(read_platform(config, "dingtalk", BASE_URL, APP_KEYS, check), check)
 
 
 @hookimpl
@@ -35,6 +28,8 @@ def surge_register_channel_providers() -> Iterable[ProviderType]:
 def surge_register_pagers() -> Iterable[PagerSpec]:
     return [
         pager_type(
-            DingTalkConnection, app, "DingTalk: an @mention in the on-call group and a work notice."
+            DingTalkConnection,
+            read_app,
+            "DingTalk: an @mention in the on-call group and a work notice.",
         )
     ]

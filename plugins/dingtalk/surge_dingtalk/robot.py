@@ -18,15 +18,11 @@ import time
 from collections.abc import Callable, Sequence
 from urllib.parse import quote, quote_plus
 
-from surge.channels.config import ChannelBinding
-from surge.config import Config
-from surge.robots.connection import RobotConnection, Secret, read_platform, read_secret
+from surge.robots.connection import RobotConnection, Secret
 from surge.robots.mentions import Mention
 from surge.robots.queue import RateLimit, identity
 from surge.robots.robot import Body, Request, Robot
 from surge.rota.model import Person
-from surge.yamlcheck import Checker
-from surge.yamlpos import YNode
 
 BASE_URL = "https://oapi.dingtalk.com"
 APP_KEYS = ("app_key", "app_secret", "app_secret_env", "agent_id")
@@ -94,24 +90,10 @@ class DingTalkRobot(Robot):
 
 class DingTalkConnection(RobotConnection):
     platform = "dingtalk"
-    keys = ("access_token", "access_token_env", "secret", "secret_env")
+    default_url = BASE_URL
+    app_keys = APP_KEYS
+    token_key = "access_token"
+    signed = True
 
-    def __init__(self, config: Config, check: Checker) -> None:
-        super().__init__(config, check)
-        self.settings = read_platform(config, "dingtalk", BASE_URL, APP_KEYS, check)
-
-    def robot(
-        self,
-        binding: ChannelBinding,
-        fields: dict[str, YNode],
-        check: Checker,
-        rate: RateLimit | None,
-    ) -> Robot | None:
-        what = f"channels.{binding.name}"
-        token = read_secret(binding.node, fields, "access_token", check, what, required=True)
-        secret = read_secret(binding.node, fields, "secret", check, what, required=False)
-        if token is None:
-            return None
-        robot = DingTalkRobot(self.settings.base_url, token, secret, rate)
-        robot.timeout = self.settings.timeout
-        return robot
+    def make(self, token: Secret, secret: Secret | None, rate: RateLimit | None) -> Robot:
+        return DingTalkRobot(self.settings.base_url, token, secret, rate)

@@ -35,6 +35,9 @@ class FeishuApp(DirectMessages):
     message_key = "msg"
     throttle_codes = frozenset({11232, 230020})
     token_codes = frozenset({99991661, 99991663, 99991668})
+    token_call = "tenant_access_token"
+    token_field = "tenant_access_token"
+    expiry_field = "expire"
 
     def __init__(self, base_url: str, app_id: str, secret: Secret) -> None:
         super().__init__()
@@ -42,11 +45,9 @@ class FeishuApp(DirectMessages):
         self.app_id = app_id
         self.secret = secret
 
-    async def fetch_token(self, http: aiohttp.ClientSession) -> tuple[str, float]:
+    def token_request(self) -> Request:
         url = f"{self.base_url}/open-apis/auth/v3/tenant_access_token/internal"
-        body = {"app_id": self.app_id, "app_secret": self.secret.get()}
-        answer = await self.call(http, Request(url, body), "tenant_access_token")
-        return str(answer.get("tenant_access_token") or ""), float(answer.get("expire") or 7200)
+        return Request(url, {"app_id": self.app_id, "app_secret": self.secret.get()})
 
     def recipient(self, person: Person, address: str) -> str | None:
         return address or person.ids.get("feishu") or None

@@ -38,12 +38,9 @@ class WeComApp(DirectMessages):
         self.secret = secret
         self.agent_id = agent_id
 
-    async def fetch_token(self, http: aiohttp.ClientSession) -> tuple[str, float]:
+    def token_request(self) -> Request:
         query = f"corpid={quote(self.corp_id)}&corpsecret={quote(self.secret.get(), safe='')}"
-        answer = await self.call(
-            http, Request(f"{self.base_url}/cgi-bin/gettoken?{query}", method="GET"), "gettoken"
-        )
-        return str(answer.get("access_token") or ""), float(answer.get("expires_in") or 7200)
+        return Request(f"{self.base_url}/cgi-bin/gettoken?{query}", method="GET")
 
     def recipient(self, person: Person, address: str) -> str | None:
         return address or person.ids.get("wecom") or None

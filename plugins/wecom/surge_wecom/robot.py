@@ -12,15 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from surge.channels.config import ChannelBinding
-from surge.config import Config
-from surge.robots.connection import RobotConnection, Secret, read_platform, read_secret
+from surge.robots.connection import RobotConnection, Secret
 from surge.robots.mentions import Mention
 from surge.robots.queue import RateLimit, identity
 from surge.robots.robot import Body, Request, Robot
 from surge.rota.model import Person
-from surge.yamlcheck import Checker
-from surge.yamlpos import YNode
 
 BASE_URL = "https://qyapi.weixin.qq.com"
 APP_KEYS = ("corp_id", "secret", "secret_env", "agent_id")
@@ -59,23 +55,9 @@ class WeComRobot(Robot):
 
 class WeComConnection(RobotConnection):
     platform = "wecom"
-    keys = ("webhook_key", "webhook_key_env")
+    default_url = BASE_URL
+    app_keys = APP_KEYS
+    token_key = "webhook_key"
 
-    def __init__(self, config: Config, check: Checker) -> None:
-        super().__init__(config, check)
-        self.settings = read_platform(config, "wecom", BASE_URL, APP_KEYS, check)
-
-    def robot(
-        self,
-        binding: ChannelBinding,
-        fields: dict[str, YNode],
-        check: Checker,
-        rate: RateLimit | None,
-    ) -> Robot | None:
-        what = f"channels.{binding.name}"
-        key = read_secret(binding.node, fields, "webhook_key", check, what, required=True)
-        if key is None:
-            return None
-        robot = WeComRobot(self.settings.base_url, key, rate)
-        robot.timeout = self.settings.timeout
-        return robot
+    def make(self, token: Secret, secret: Secret | None, rate: RateLimit | None) -> Robot:
+        return WeComRobot(self.settings.base_url, token, rate)

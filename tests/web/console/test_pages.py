@@ -213,3 +213,17 @@ async def test_the_console_answers_not_found_and_bad_ids_with_pages(make_console
         assert response.status == 404 and response.content_type == "text/html", path
     script = await client.get("/console/static/console.js")
     assert script.status == 200 and "EventSource" in await script.text()
+
+
+async def test_no_page_loads_anything_from_another_origin(make_console) -> None:
+    client = await make_console("admin")
+    outside = re.compile(r'(?:src|href|action)="(?:[a-z]+:)?//', re.I)
+    paths = ["/console/", "/console/incidents/1", "/console/trigger/example", "/console/overview",
+             "/console/audit", "/console/notices", "/console/notices/new?script=outage-initial",
+             "/console/notices/1"]  # fmt: skip
+    for path in paths:
+        response = await client.get(path)
+        page = await response.text()
+        assert response.status == 200, path
+        assert not outside.findall(page), (path, outside.findall(page))
+        assert "<script>" not in page and " style=" not in page, path  # the policy forbids them
