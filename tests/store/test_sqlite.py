@@ -9,6 +9,7 @@ import pytest
 from store.test_store import SCHEMA
 
 from surge.store import StoreError, open_store
+from surge.store.sql.rows import OPEN_INCIDENT
 from surge.store.sqlite import sqlite_path
 
 
@@ -33,6 +34,17 @@ async def test_the_file_is_in_wal_mode_with_the_schema_recorded(tmp_path, sqlite
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA
     assert await sqlite_store.schema_version() == SCHEMA
+
+
+async def test_counting_a_playbooks_open_incidents_reads_only_those(tmp_path, sqlite_store):
+    # the admission's max_open check: an index search, not a scan of every incident
+    with sqlite3.connect(tmp_path / "surge.db") as db:
+        plan = db.execute(
+            f"EXPLAIN QUERY PLAN SELECT COUNT(*) FROM incidents WHERE playbook_id = ?"
+            f" AND {OPEN_INCIDENT}",
+            ("chat-down",),
+        ).fetchall()
+    assert any("incidents_playbook_status" in row[-1] for row in plan), plan
 
 
 def test_an_unknown_url_is_refused_with_the_schemes_surge_knows():
