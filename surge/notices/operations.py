@@ -31,6 +31,7 @@ from surge.playbook.messages import show
 Json = dict[str, Any]
 Changed = tuple[Json, Change]
 MAX_LIMIT = 1000
+MAX_ID = 10**18 - 1  # as the API's schemas allow (surge.web.schemas.MAX_ID)
 NEW_FIELDS = ("script", "vars", "state", "components", "impact", "audience", "kind", "incident",
               "window", "draft")  # fmt: skip
 VERSION_FIELDS = ("script", "vars", "state", "components", "impact", "draft")
@@ -170,9 +171,9 @@ class NoticeOps:
         if open_only is None:
             problems.append("open must be true or false")
         incident, limit = filters.get("incident"), filters.get("limit", "100")
-        if incident is not None and not (incident.isdigit() and len(incident) <= 18):
+        if incident is not None and not _whole(incident, 1, MAX_ID):
             problems.append("incident must be an incident's id")
-        if not (limit.isdigit() and 1 <= int(limit) <= MAX_LIMIT):
+        if not _whole(limit, 1, MAX_LIMIT):
             problems.append(f"limit must be a whole number from 1 to {MAX_LIMIT}")
         if problems:
             raise NoticeError(problems)
@@ -301,3 +302,9 @@ class NoticeOps:
         cleared = await self.notices.clear_banner(by=by)
         ids = [item.id for item in cleared]
         return {"cleared": ids}, Change("banner.clear", "banner", {"cleared": ids})
+
+
+def _whole(text: str, lowest: int, highest: int) -> bool:
+    """A whole number written in ASCII digits, within the bounds ("²" is a digit to
+    ``str.isdigit`` and not to ``int``)."""
+    return text.isascii() and text.isdigit() and lowest <= int(text) <= highest

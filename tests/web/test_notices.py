@@ -195,3 +195,10 @@ async def test_comms_show_and_clear_a_banner_by_hand(client, auth):
     assert listed["active"] is None and listed["banners"][0]["cleared_by"] == "comms-token"
     entries = await client.app[RUNTIME].audit.entries(AuditQuery(action="banner.*"))
     assert [entry.action for entry in reversed(entries)] == ["banner.show", "banner.clear"]
+
+
+@pytest.mark.parametrize("incident", ["0", "-1", "²", "1" * 19])
+async def test_a_list_filtered_by_no_incident_id_is_a_400(client, auth, incident):
+    answer = await client.get(f"/api/v1/notices?incident={incident}", headers=auth("viewer"))
+    assert answer.status == 400
+    assert "incident must be an incident's id" in (await answer.json())["problems"]
