@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from surge.channels.provider import ChannelError
 from surge.robots.mentions import Mention, looks_like_mobile
-from surge.robots.queue import RateLimit, Throttled
+from surge.robots.queue import RateLimit, Throttled, identity
 from surge.robots.split import Measure, measure_of
 from surge.rota.model import Person
+
+if TYPE_CHECKING:
+    from surge.robots.connection import Secret
 
 Body = dict[str, Any]
 # < before a letter, / or @ (a tag or a mention), ](  (a link), @all: what text from a
@@ -176,3 +180,22 @@ def _number(code: object) -> int | None:
         return int(str(code))
     except ValueError:
         return None
+
+
+class SignedRobot(Robot):
+    """A robot whose requests carry a signature made with a secret at a time (DingTalk's
+    and Feishu's custom robots): the same settings, each platform its own way of signing."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Secret,
+        secret: Secret | None,
+        rate: RateLimit | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(identity(self.platform, base_url, token.env or token.value or ""), rate)
+        self.base_url = base_url
+        self.token = token
+        self.secret = secret
+        self.clock = clock

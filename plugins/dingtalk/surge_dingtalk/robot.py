@@ -14,14 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from urllib.parse import quote, quote_plus
 
 from surge.robots.connection import RobotConnection, Secret
 from surge.robots.mentions import Mention
-from surge.robots.queue import RateLimit, identity
-from surge.robots.robot import Body, Request, Robot
+from surge.robots.queue import RateLimit
+from surge.robots.robot import Body, Request, Robot, SignedRobot
 from surge.rota.model import Person
 
 BASE_URL = "https://oapi.dingtalk.com"
@@ -43,25 +42,11 @@ def mobile(number: str) -> str:
     return digits[2:] if number.startswith("+86") else digits
 
 
-class DingTalkRobot(Robot):
+class DingTalkRobot(SignedRobot):
     platform = "dingtalk"
     limit = 18000  # bytes of markdown text: DingTalk takes 20,000 a message, with the JSON
     measure = "bytes"
     throttle_codes = frozenset({130101, 660026})
-
-    def __init__(
-        self,
-        base_url: str,
-        token: Secret,
-        secret: Secret | None,
-        rate: RateLimit | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(identity("dingtalk", base_url, token.env or token.value or ""), rate)
-        self.base_url = base_url
-        self.token = token
-        self.secret = secret
-        self.clock = clock
 
     def mention(self, person: Person, address: str = "") -> Mention | None:
         found = self.person_mention(person, "dingtalk", address)

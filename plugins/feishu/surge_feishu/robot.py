@@ -15,14 +15,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from surge.robots.connection import RobotConnection, Secret
 from surge.robots.mentions import Mention
-from surge.robots.queue import RateLimit, Throttled, identity
-from surge.robots.robot import Body, Request, Robot
+from surge.robots.queue import RateLimit, Throttled
+from surge.robots.robot import Body, Request, Robot, SignedRobot
 from surge.rota.model import Person
 
 BASE_URL = "https://open.feishu.cn"
@@ -44,27 +43,13 @@ def post_content(title: str, text: str, mentions: Sequence[Mention]) -> Body:
     return {"post": {"zh_cn": {"title": title, "content": lines}}}
 
 
-class FeishuRobot(Robot):
+class FeishuRobot(SignedRobot):
     platform = "feishu"
     code_key = "code"
     message_key = "msg"
     limit = 18000  # of ``size``: Feishu takes a 20 KB body, with the title and mentions
     markdown = False  # a post shows its text as written
     throttle_codes = frozenset({11232})
-
-    def __init__(
-        self,
-        base_url: str,
-        token: Secret,
-        secret: Secret | None,
-        rate: RateLimit | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(identity("feishu", base_url, token.env or token.value or ""), rate)
-        self.base_url = base_url
-        self.token = token
-        self.secret = secret
-        self.clock = clock
 
     def size(self, text: str) -> int:
         """The bytes ``text`` takes in the request: its UTF-8, and for each line break
